@@ -1,0 +1,3 @@
+module github.com/cloudtrust/cloudtrust
+
+go 1.26
