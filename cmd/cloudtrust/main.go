@@ -57,11 +57,12 @@ func main() {
 // Main dispatches to a subcommand and returns the process exit code.
 func Main(ctx context.Context, env *Env, args []string) int {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		usage(env.Stderr, cmds)
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(env.Stdout, cmds)
-		if len(args) == 0 {
-			return exitUsage
-		}
 		return exitOK
 	}
 	c, ok := cmds[args[0]]

@@ -13,7 +13,4 @@ func notYet(env *Env, name string) int {
 	return exitError
 }
 
-func runServe(ctx context.Context, env *Env, args []string) int     { return notYet(env, "serve") }
-func runMigrate(ctx context.Context, env *Env, args []string) int   { return notYet(env, "migrate") }
-func runAccount(ctx context.Context, env *Env, args []string) int   { return notYet(env, "account") }
 func runCTPScript(ctx context.Context, env *Env, args []string) int { return notYet(env, "ctpscript") }

@@ -1,0 +1,202 @@
+package catalog
+
+import "sort"
+
+// ControlRef addresses a control with its catalog version.
+type ControlRef struct {
+	Catalog string `json:"catalog"`
+	Control string `json:"control"`
+}
+
+// Status is the coverage of one target control.
+type Status string
+
+// Coverage statuses.
+const (
+	Covered    Status = "covered"
+	PartlyMet  Status = "partial"
+	NotCovered Status = "gap"
+)
+
+// ControlCoverage is the coverage of one control of the target framework.
+type ControlCoverage struct {
+	Control string `json:"control"`
+	Status  Status `json:"status"`
+	// By lists the implemented controls that contribute.
+	By []ControlRef `json:"by,omitempty"`
+	// Missing lists mapped controls that are not implemented.
+	Missing []ControlRef `json:"missing,omitempty"`
+	// Unmapped is true when no mapping reaches the control at all.
+	Unmapped bool `json:"unmapped,omitempty"`
+}
+
+// CoverageReport is the coverage of a target framework by a set of
+// implemented controls of other frameworks.
+type CoverageReport struct {
+	Target   string            `json:"target"`
+	Total    int               `json:"total"`
+	Covered  int               `json:"covered"`
+	Partial  int               `json:"partial"`
+	Gaps     int               `json:"gaps"`
+	Unmapped int               `json:"unmapped"`
+	Percent  float64           `json:"percent"` // covered / total × 100
+	Controls []ControlCoverage `json:"controls"`
+}
+
+// CoverageIndex answers coverage queries for one target framework quickly:
+// it is built once from the mapping sets and the target's control ids, then
+// evaluated for any number of implemented-control sets (providers).
+type CoverageIndex struct {
+	target  string
+	targets []string
+	reqs    [][]requirement // per target control
+}
+
+type requirement struct {
+	key      nodeKey
+	ref      ControlRef
+	strength Strength
+	gap      GapLevel
+}
+
+// NewCoverageIndex indexes every mapping, in the sets, between a control of
+// target and a control of another catalog. Sets stored in either direction
+// count: a set from the target to a source framework is read backwards.
+// Gap levels are honoured only in the direction they were written, from the
+// target control's point of view (CSA's gap says how much of the CCM
+// control the mapped controls leave uncovered).
+func NewCoverageIndex(target string, targetControls []string, sets []*MappingSet) *CoverageIndex {
+	ix := &CoverageIndex{target: target, targets: targetControls, reqs: make([][]requirement, len(targetControls))}
+	pos := map[string]int{}
+	for i, id := range targetControls {
+		pos[NormalizeControlID(id)] = i
+	}
+	for _, s := range sets {
+		switch {
+		case s.Target == target && s.Source != target:
+			for _, m := range s.Mappings {
+				if i, ok := pos[NormalizeControlID(m.Target)]; ok {
+					ix.reqs[i] = append(ix.reqs[i], requirement{
+						key: nodeKey{s.Source, NormalizeControlID(m.Source)}, ref: ControlRef{s.Source, m.Source},
+						strength: m.Relation.Strength(),
+					})
+				}
+			}
+		case s.Source == target && s.Target != target:
+			for _, m := range s.Mappings {
+				if i, ok := pos[NormalizeControlID(m.Source)]; ok {
+					ix.reqs[i] = append(ix.reqs[i], requirement{
+						key: nodeKey{s.Target, NormalizeControlID(m.Target)}, ref: ControlRef{s.Target, m.Target},
+						strength: m.Relation.Inverse().Strength(), gap: m.Gap,
+					})
+				}
+			}
+		}
+	}
+	return ix
+}
+
+// Implemented is a set of implemented controls, built with NewImplemented.
+type Implemented map[nodeKey]bool
+
+// NewImplemented builds the set from control references.
+func NewImplemented(refs []ControlRef) Implemented {
+	m := make(Implemented, len(refs))
+	for _, r := range refs {
+		m[nodeKey{r.Catalog, NormalizeControlID(r.Control)}] = true
+	}
+	return m
+}
+
+// Evaluate computes the coverage of the target by the implemented controls.
+// A target control is covered when an implemented control meets it fully
+// (equivalent-to, equal-to or superset-of), or when every control mapped to
+// it is implemented (together they meet it; with a recorded gap level, the
+// gap level decides: no-gap covered, partial-gap partial, full-gap gap). It
+// is partial when some mapped control is implemented, and a gap otherwise.
+func (ix *CoverageIndex) Evaluate(impl Implemented, detail bool) *CoverageReport {
+	r := &CoverageReport{Target: ix.target, Total: len(ix.targets)}
+	if detail {
+		r.Controls = make([]ControlCoverage, 0, len(ix.targets))
+	}
+	for i, id := range ix.targets {
+		reqs := ix.reqs[i]
+		st, full, some, all := NotCovered, false, false, len(reqs) > 0
+		gap := GapLevel("")
+		var mapped int
+		for _, q := range reqs {
+			if q.strength == None && q.gap == "" {
+				continue // no-relationship mappings do not count
+			}
+			mapped++
+			if q.gap != "" {
+				gap = worseGap(gap, q.gap)
+			}
+			if impl[q.key] {
+				some = true
+				if q.strength == Full && q.gap == "" {
+					full = true
+				}
+			} else {
+				all = false
+			}
+		}
+		switch {
+		case mapped == 0:
+			r.Unmapped++
+		case full:
+			st = Covered
+		case all && some:
+			switch gap {
+			case PartialGap:
+				st = PartlyMet
+			case FullGap:
+				st = NotCovered
+			default:
+				st = Covered
+			}
+		case some:
+			st = PartlyMet
+		}
+		switch st {
+		case Covered:
+			r.Covered++
+		case PartlyMet:
+			r.Partial++
+		default:
+			r.Gaps++
+		}
+		if detail {
+			cc := ControlCoverage{Control: id, Status: st, Unmapped: mapped == 0}
+			for _, q := range reqs {
+				if q.strength == None && q.gap == "" {
+					continue
+				}
+				if impl[q.key] {
+					cc.By = append(cc.By, q.ref)
+				} else {
+					cc.Missing = append(cc.Missing, q.ref)
+				}
+			}
+			r.Controls = append(r.Controls, cc)
+		}
+	}
+	if r.Total > 0 {
+		r.Percent = float64(r.Covered) * 100 / float64(r.Total)
+	}
+	return r
+}
+
+// GapList returns the partial and full gaps of a report.
+func (r *CoverageReport) GapList() (partial, gaps []ControlCoverage) {
+	for _, c := range r.Controls {
+		switch c.Status {
+		case PartlyMet:
+			partial = append(partial, c)
+		case NotCovered:
+			gaps = append(gaps, c)
+		}
+	}
+	sort.SliceStable(partial, func(i, j int) bool { return partial[i].Control < partial[j].Control })
+	return partial, gaps
+}

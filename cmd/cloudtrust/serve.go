@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+)
+
+func runServe(ctx context.Context, env *Env, args []string) int {
+	cfg, done, code := parseServeConfig(env, args)
+	if done {
+		return code
+	}
+	logger := newLogger(env, cfg.LogLevel, cfg.LogFormat)
+	if err := serve(ctx, cfg, logger); err != nil {
+		logger.Error("cloudtrust serve failed", "err", errText(err))
+		return exitError
+	}
+	return exitOK
+}
+
+func newLogger(env *Env, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, opts))
+}
+
+// serve runs the server until ctx is cancelled (SIGINT/SIGTERM), then drains
+// in-flight requests and closes the database. It returns an error only for a
+// failure to start or an unexpected stop of the listener.
+func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
+	clock := cloudtrust.SystemClock{}
+	var cert *tls.Certificate
+	if cfg.TLSCert != "" {
+		c, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		cert = &c
+	}
+
+	db, err := openDB(ctx, cfg.DB, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			logger.Error("close database", "err", err)
+		}
+	}()
+	store := db.CTP()
+	eval := newEvaluator()
+
+	if err := bootstrapAdmin(ctx, store, cfg.BootstrapToken, clock, logger); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := loadDemo(ctx, store, eval, clock, logger); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler := newHandler(handlerConfig{
+		store: store, eval: eval, clock: clock, cfg: cfg, logger: logger, registry: reg, db: db,
+	})
+	srv := &http.Server{
+		Handler: handler,
+		// Slow or stalled clients must not hold connections forever.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if cert != nil {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*cert}}
+	}
+
+	errc := make(chan error, 1)
+	go func() {
+		if cert != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	addr := ln.Addr().String()
+	logger.Info("listening", "addr", addr, "url", scheme+"://"+addr+"/api/1.0/", "database", db.Dialect())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		// In-flight requests did not finish in time: cut them off; their
+		// transactions roll back, acknowledged writes are already durable.
+		logger.Warn("graceful shutdown timed out, closing connections", "err", err)
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("http server", "err", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,527 @@
+package ctpscript
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Kind is one of the seven CTPScript types (§5.4.3).
+type Kind uint8
+
+// The seven types. NullKind is the zero Kind so that the zero Value is null.
+const (
+	NullKind Kind = iota
+	BoolKind
+	NumberKind
+	StringKind
+	ArrayKind
+	ObjectKind
+	FunctionKind
+)
+
+var kindNames = [...]string{"null", "boolean", "number", "string", "array", "object", "function"}
+
+// String returns typeOf() of §5.4.3: "null", "boolean", "number", ...
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(?)"
+}
+
+// Value is a CTPScript value. It is a small struct rather than an interface
+// so that evaluation does not box numbers and booleans. Values are
+// immutable; arrays and objects may be shared between values.
+//
+// The layout is four words: ptr points to the bytes of a string or
+// function name, the first element of an array, or an Object; n is the
+// length of the string or array.
+type Value struct {
+	ptr  unsafe.Pointer
+	n    int
+	num  float64 // number; 1 or 0 for booleans
+	kind Kind
+	tmp  bool // array allocated from an evaluation's arena
+}
+
+func mkString(s string) Value {
+	return Value{kind: StringKind, ptr: unsafe.Pointer(unsafe.StringData(s)), n: len(s)}
+}
+
+func mkFunction(name string) Value {
+	v := mkString(name)
+	v.kind = FunctionKind
+	return v
+}
+
+func mkArray(elems []Value) Value {
+	return Value{kind: ArrayKind, ptr: unsafe.Pointer(unsafe.SliceData(elems)), n: len(elems)}
+}
+
+func mkTmpArray(elems []Value) Value {
+	v := mkArray(elems)
+	v.tmp = true
+	return v
+}
+
+func mkObject(o *Object) Value { return Value{kind: ObjectKind, ptr: unsafe.Pointer(o)} }
+
+// s returns the string of a string or function value.
+func (v Value) s() string { return unsafe.String((*byte)(v.ptr), v.n) }
+
+// a returns the elements of an array value.
+func (v Value) a() []Value { return unsafe.Slice((*Value)(v.ptr), v.n) }
+
+// o returns the object of an object value.
+func (v Value) o() *Object { return (*Object)(v.ptr) }
+
+// Object is an immutable CTPScript object: fields sorted by key, each key
+// once (a later duplicate replaces an earlier one, as in JSON.parse).
+type Object struct {
+	keys []string
+	vals []Value
+}
+
+// Null returns the null value.
+func Null() Value { return Value{} }
+
+// Bool returns a boolean value.
+func Bool(b bool) Value {
+	if b {
+		return Value{kind: BoolKind, num: 1}
+	}
+	return Value{kind: BoolKind}
+}
+
+// Number returns a number value.
+func Number(f float64) Value { return Value{kind: NumberKind, num: f} }
+
+// String returns a string value. Strings are UTF-8 (§5.4.2).
+func String(s string) Value { return mkString(s) }
+
+// Array returns an array value holding elems (not copied).
+func Array(elems ...Value) Value { return mkArray(elems) }
+
+// NewObject returns an object value with the given fields. When a key
+// repeats, the last value wins.
+func NewObject(keys []string, vals []Value) Value {
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	o := &Object{keys: make([]string, 0, len(keys)), vals: make([]Value, 0, len(keys))}
+	for _, i := range idx {
+		if n := len(o.keys); n > 0 && o.keys[n-1] == keys[i] {
+			o.vals[n-1] = vals[i]
+			continue
+		}
+		o.keys = append(o.keys, keys[i])
+		o.vals = append(o.vals, vals[i])
+	}
+	return mkObject(o)
+}
+
+func function(name string) Value { return mkFunction(name) }
+
+// Kind returns the type of v.
+func (v Value) Kind() Kind { return v.kind }
+
+// Num returns the number held by v (0 if v is not a number).
+func (v Value) Num() float64 {
+	if v.kind != NumberKind {
+		return 0
+	}
+	return v.num
+}
+
+// Bool returns the boolean held by v (false if v is not a boolean).
+func (v Value) Bool() bool { return v.kind == BoolKind && v.num != 0 }
+
+// Str returns the string held by v, or the name of a function.
+func (v Value) Str() string {
+	if v.kind != StringKind && v.kind != FunctionKind {
+		return ""
+	}
+	return v.s()
+}
+
+// Len returns the length of an array or the number of fields of an object.
+func (v Value) Len() int {
+	switch v.kind {
+	case ArrayKind:
+		return len(v.a())
+	case ObjectKind:
+		return len(v.o().keys)
+	}
+	return 0
+}
+
+// Index returns element i of an array, or null when v is not an array or
+// i is out of range.
+func (v Value) Index(i int) Value {
+	if v.kind != ArrayKind || i < 0 || i >= v.n {
+		return Value{}
+	}
+	return v.a()[i]
+}
+
+// Keys returns the sorted field names of an object.
+func (v Value) Keys() []string {
+	if v.kind != ObjectKind {
+		return nil
+	}
+	return v.o().keys
+}
+
+// Field returns the field named key of an object, and whether it exists.
+func (v Value) Field(key string) (Value, bool) {
+	if v.kind != ObjectKind {
+		return Value{}, false
+	}
+	return v.o().get(key)
+}
+
+func (o *Object) get(key string) (Value, bool) {
+	keys := o.keys
+	if len(keys) <= 8 {
+		for i, k := range keys {
+			if k == key {
+				return o.vals[i], true
+			}
+		}
+		return Value{}, false
+	}
+	lo, hi := 0, len(keys)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if keys[m] < key {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(keys) && keys[lo] == key {
+		return o.vals[lo], true
+	}
+	return Value{}, false
+}
+
+// Truthy is toBoolean of §5.4.4: false for "", ±0, NaN, false and null;
+// true for every other value, including every array, object and function.
+// A condition is true when Truthy of its value is true (§5.4.1).
+func Truthy(v Value) bool {
+	switch v.kind {
+	case NullKind:
+		return false
+	case BoolKind:
+		return v.num != 0
+	case NumberKind:
+		return v.num != 0 && v.num == v.num
+	case StringKind:
+		return v.s() != ""
+	}
+	return true
+}
+
+// ToNumber is toNumber of §5.4.4: strings convert like C's atof, booleans
+// to 1 or 0, null to 0, arrays, objects and functions to NaN.
+func ToNumber(v Value) float64 {
+	switch v.kind {
+	case NumberKind, BoolKind:
+		return v.num
+	case NullKind:
+		return 0
+	case StringKind:
+		return atof(v.s())
+	}
+	return math.NaN()
+}
+
+// FormatNumber formats f like C's printf("%e", f) (§5.4.4 toString): one
+// digit, six decimals and an exponent of at least two digits, e.g.
+// "9.950000e+01". NaN and infinities print as glibc does: "nan", "inf",
+// "-inf" (NaN always as "nan": the sign of a NaN is not portable).
+func FormatNumber(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'e', 6, 64)
+}
+
+// String returns toString of §5.4.4. It never fails; evaluation applies the
+// MaxString limit separately.
+func (v Value) String() string {
+	var b strings.Builder
+	writeString(&b, v, 0)
+	return b.String()
+}
+
+// writeString appends toString(v). depth only guards runaway recursion in
+// values built by Go callers; bound and evaluated values are depth-limited.
+func writeString(b *strings.Builder, v Value, depth int) {
+	switch v.kind {
+	case NullKind:
+	case BoolKind:
+		if v.num != 0 {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case NumberKind:
+		b.WriteString(FormatNumber(v.num))
+	case StringKind:
+		b.WriteString(v.s())
+	case ObjectKind:
+		b.WriteString("[Object Undefined]")
+	case FunctionKind:
+		b.WriteString("function " + v.s() + "() { [Native code] }")
+	case ArrayKind:
+		if depth > maxValueDepth {
+			return
+		}
+		for i, e := range v.a() {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, e, depth+1)
+		}
+	}
+}
+
+// Repr formats v as a CTPScript literal: numbers in shortest round-trip
+// form, strings double-quoted, arrays and objects in literal syntax. It is
+// what the CLI prints and what String of a Literal node shows.
+func (v Value) Repr() string {
+	var b strings.Builder
+	writeRepr(&b, v, 0)
+	return b.String()
+}
+
+func writeRepr(b *strings.Builder, v Value, depth int) {
+	switch v.kind {
+	case NullKind:
+		b.WriteString("null")
+	case BoolKind:
+		if v.num != 0 {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case NumberKind:
+		switch {
+		case math.IsNaN(v.num):
+			b.WriteString("NaN")
+		case math.IsInf(v.num, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(v.num, -1):
+			b.WriteString("-Infinity")
+		default:
+			// JavaScript's Number#toString: plain decimals from 1e-6
+			// to 1e21, exponent form outside.
+			if f := math.Abs(v.num); f == 0 || f >= 1e-6 && f < 1e21 {
+				b.WriteString(strconv.FormatFloat(v.num, 'f', -1, 64))
+			} else {
+				g := strconv.FormatFloat(v.num, 'g', -1, 64)
+				i := strings.IndexByte(g, 'e')
+				b.WriteString(g[:i+2])
+				b.WriteString(strings.TrimLeft(g[i+2:], "0"))
+			}
+		}
+	case StringKind:
+		b.WriteString(quoteString(v.s()))
+	case FunctionKind:
+		b.WriteString(v.s())
+	case ArrayKind:
+		b.WriteByte('[')
+		if depth <= maxValueDepth {
+			for i, e := range v.a() {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				writeRepr(b, e, depth+1)
+			}
+		}
+		b.WriteByte(']')
+	case ObjectKind:
+		b.WriteByte('{')
+		if depth <= maxValueDepth {
+			for i, k := range v.o().keys {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(formatKey(k))
+				b.WriteString(": ")
+				writeRepr(b, v.o().vals[i], depth+1)
+			}
+		}
+		b.WriteByte('}')
+	}
+}
+
+// atof converts s like C99 atof/strtod in the "C" locale: leading white
+// space is skipped, then the longest prefix that is a decimal or
+// hexadecimal floating constant, "inf", "infinity" or "nan" (any case,
+// optionally signed) is converted; no such prefix gives 0. Out-of-range
+// values give ±Inf or a correctly rounded tiny value, as strtod does.
+func atof(s string) float64 {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
+		i++
+	}
+	start := i
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	neg := i > start && s[start] == '-'
+	rest := s[i:]
+	if hasPrefixFold(rest, "inf") {
+		if neg {
+			return math.Inf(-1)
+		}
+		return math.Inf(1)
+	}
+	if hasPrefixFold(rest, "nan") {
+		return math.NaN()
+	}
+	if len(rest) >= 2 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X') {
+		j := 2
+		nd := 0
+		for j < len(rest) && hexVal(rest[j]) >= 0 {
+			j++
+			nd++
+		}
+		if j < len(rest) && rest[j] == '.' {
+			j++
+			for j < len(rest) && hexVal(rest[j]) >= 0 {
+				j++
+				nd++
+			}
+		}
+		if nd == 0 {
+			return 0 // "0x" alone: strtod converts the "0"
+		}
+		end := j
+		if j < len(rest) && (rest[j] == 'p' || rest[j] == 'P') {
+			k := j + 1
+			if k < len(rest) && (rest[k] == '+' || rest[k] == '-') {
+				k++
+			}
+			if k < len(rest) && isDigit(rest[k]) {
+				for k < len(rest) && isDigit(rest[k]) {
+					k++
+				}
+				end = k
+			}
+		}
+		lit := rest[:end]
+		if end == j {
+			lit += "p0"
+		}
+		v, _ := strconv.ParseFloat(lit, 64)
+		if neg {
+			v = -v
+		}
+		return v
+	}
+	j := 0
+	nd := 0
+	for j < len(rest) && isDigit(rest[j]) {
+		j++
+		nd++
+	}
+	if j < len(rest) && rest[j] == '.' {
+		j++
+		for j < len(rest) && isDigit(rest[j]) {
+			j++
+			nd++
+		}
+	}
+	if nd == 0 {
+		return 0
+	}
+	end := j
+	if j < len(rest) && (rest[j] == 'e' || rest[j] == 'E') {
+		k := j + 1
+		if k < len(rest) && (rest[k] == '+' || rest[k] == '-') {
+			k++
+		}
+		if k < len(rest) && isDigit(rest[k]) {
+			for k < len(rest) && isDigit(rest[k]) {
+				k++
+			}
+			end = k
+		}
+	}
+	v, _ := strconv.ParseFloat(rest[:end], 64)
+	if neg {
+		v = -v
+	}
+	return v
+}
+
+// compareString compares two UTF-8 strings by their UTF-16 code units, as
+// §5.4.6 requires ("UTF code unit values (not bytes)"). UTF-8 byte order is
+// code point order, which differs from UTF-16 order only when a code point
+// above U+FFFF meets one in U+E000..U+FFFF.
+func compareString(a, b string) int {
+	if a == b {
+		return 0
+	}
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	if a[i] < utf8.RuneSelf && b[i] < utf8.RuneSelf {
+		return cmpInt(int(a[i]), int(b[i]))
+	}
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, _ := utf8.DecodeRuneInString(a[i:])
+	rb, _ := utf8.DecodeRuneInString(b[i:])
+	if ua, ub := utf16First(ra), utf16First(rb); ua != ub {
+		return cmpInt(int(ua), int(ub))
+	}
+	if ra != rb {
+		return cmpInt(int(ra), int(rb))
+	}
+	return strings.Compare(a[i:], b[i:]) // invalid UTF-8: fall back to bytes
+}
+
+func utf16First(r rune) rune {
+	if r < 0x10000 {
+		return r
+	}
+	return 0xD800 + (r-0x10000)>>10
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

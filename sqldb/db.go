@@ -1,0 +1,163 @@
+// Package sqldb stores CloudTrust data in SQLite (embedded, the default) or
+// PostgreSQL through database/sql, with hand-written SQL shared by both
+// dialects (differences live in dialect.go) and embedded migrations.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
+)
+
+// SQLite settings. Every pooled connection receives the pragmas through the
+// DSN. synchronous=FULL makes each commit fsync the WAL, so an acknowledged
+// write survives kill -9 and power loss; cache_size is per connection and is
+// kept small so that idle memory stays low with large tables.
+const (
+	sqliteMaxConns    = 4
+	sqliteCacheKiB    = 8000
+	sqliteBusyTimeout = 10 * time.Second
+)
+
+// DB is an open database: SQLite or PostgreSQL.
+type DB struct {
+	db *sql.DB
+	d  *dialect
+	// writeMu serialises write transactions on SQLite, which allows one
+	// writer at a time: waiting here is cheaper and fairer than SQLite's
+	// busy-retry loop. It is unused on PostgreSQL.
+	writeMu sync.Mutex
+	ctp     *CTPStore
+	once    sync.Once
+}
+
+// Open opens (creating the file and its directory if needed) and configures a
+// database. dsn is "postgres://…" or "postgresql://…" for PostgreSQL;
+// anything else is a SQLite file path, optionally prefixed "sqlite:".
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "database: empty data source name")
+	}
+	var (
+		db  *sql.DB
+		d   *dialect
+		err error
+	)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		d = postgresDialect
+		db, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(4)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		d = sqliteDialect
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		path = strings.TrimPrefix(path, "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "database: SQLite path %q must not carry query parameters; CloudTrust sets them", path)
+		}
+		if path == "" {
+			return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "database: empty SQLite path")
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("sqldb: create database directory: %w", err)
+			}
+		}
+		db, err = sql.Open("sqlite", sqliteDSN(path))
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: open sqlite: %w", err)
+		}
+		db.SetMaxOpenConns(sqliteMaxConns)
+		db.SetMaxIdleConns(sqliteMaxConns)
+		// Idle connections are closed after a while so that their page
+		// caches are released when the server is quiet.
+		db.SetConnMaxIdleTime(2 * time.Minute)
+	}
+	out := &DB{db: db, d: d}
+	if err := out.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return out, nil
+}
+
+// sqliteDSN builds the modernc.org/sqlite data source name. _txlock=immediate
+// makes every transaction take the write lock at BEGIN, so a transaction
+// never fails half-way with SQLITE_BUSY when it upgrades from read to write.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(" + fmt.Sprint(sqliteBusyTimeout.Milliseconds()) + ")",
+		"journal_mode(WAL)",
+		"synchronous(FULL)",
+		"foreign_keys(1)",
+		fmt.Sprintf("cache_size(-%d)", sqliteCacheKiB),
+		"temp_store(MEMORY)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return db.db.Close()
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return cloudtrust.Errorf(cloudtrust.EUNAVAILABLE, "database unavailable: %v", err)
+	}
+	return nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.d.name }
+
+// SQL returns the underlying pool, for statistics and metrics.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// CTP returns the CTP store on this database, using the system clock.
+func (db *DB) CTP() ctp.Store {
+	db.once.Do(func() { db.ctp = NewCTPStore(db, cloudtrust.SystemClock{}) })
+	return db.ctp
+}
+
+// withTx runs fn in a read-write transaction and commits it. On SQLite write
+// transactions are serialised in-process.
+func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.d.name == "sqlite" {
+		db.writeMu.Lock()
+		defer db.writeMu.Unlock()
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return translate(err)
+	}
+	return nil
+}

@@ -1,0 +1,9 @@
+package sqldb_test
+
+import (
+	"testing"
+
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
