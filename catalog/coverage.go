@@ -1,6 +1,9 @@
 package catalog
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // ControlRef addresses a control with its catalog version.
 type ControlRef struct {
@@ -56,6 +59,7 @@ type requirement struct {
 	key      nodeKey
 	ref      ControlRef
 	strength Strength
+	rel      Relation // from the implemented control to the target
 	gap      GapLevel
 }
 
@@ -64,21 +68,25 @@ type requirement struct {
 // count: a set from the target to a source framework is read backwards.
 // Gap levels are honoured only in the direction they were written, from the
 // target control's point of view (CSA's gap says how much of the CCM
-// control the mapped controls leave uncovered).
-func NewCoverageIndex(target string, targetControls []string, sets []*MappingSet) *CoverageIndex {
+// control the mapped controls leave uncovered). sources, when not empty,
+// restricts the index to mappings from those catalogs.
+func NewCoverageIndex(target string, targetControls []string, sources []string, sets []*MappingSet) *CoverageIndex {
 	ix := &CoverageIndex{target: target, targets: targetControls, reqs: make([][]requirement, len(targetControls))}
 	pos := map[string]int{}
 	for i, id := range targetControls {
 		pos[NormalizeControlID(id)] = i
 	}
 	for _, s := range sets {
+		if len(sources) > 0 && !slices.Contains(sources, s.Source) && !slices.Contains(sources, s.Target) {
+			continue
+		}
 		switch {
 		case s.Target == target && s.Source != target:
 			for _, m := range s.Mappings {
 				if i, ok := pos[NormalizeControlID(m.Target)]; ok {
 					ix.reqs[i] = append(ix.reqs[i], requirement{
 						key: nodeKey{s.Source, NormalizeControlID(m.Source)}, ref: ControlRef{s.Source, m.Source},
-						strength: m.Relation.Strength(),
+						strength: m.Relation.Strength(), rel: m.Relation,
 					})
 				}
 			}
@@ -87,7 +95,7 @@ func NewCoverageIndex(target string, targetControls []string, sets []*MappingSet
 				if i, ok := pos[NormalizeControlID(m.Source)]; ok {
 					ix.reqs[i] = append(ix.reqs[i], requirement{
 						key: nodeKey{s.Target, NormalizeControlID(m.Target)}, ref: ControlRef{s.Target, m.Target},
-						strength: m.Relation.Inverse().Strength(), gap: m.Gap,
+						strength: m.Relation.Inverse().Strength(), rel: m.Relation.Inverse(), gap: m.Gap,
 					})
 				}
 			}
@@ -111,9 +119,10 @@ func NewImplemented(refs []ControlRef) Implemented {
 // Evaluate computes the coverage of the target by the implemented controls.
 // A target control is covered when an implemented control meets it fully
 // (equivalent-to, equal-to or superset-of), or when every control mapped to
-// it is implemented (together they meet it; with a recorded gap level, the
-// gap level decides: no-gap covered, partial-gap partial, full-gap gap). It
-// is partial when some mapped control is implemented, and a gap otherwise.
+// it is implemented and either a recorded gap level says so (no-gap;
+// partial-gap gives partial, full-gap a gap) or all those mappings are
+// intersects-with (informative references: together they meet it). It is
+// partial when some mapped control is implemented, and a gap otherwise.
 func (ix *CoverageIndex) Evaluate(impl Implemented, detail bool) *CoverageReport {
 	r := &CoverageReport{Target: ix.target, Total: len(ix.targets)}
 	if detail {
@@ -121,7 +130,7 @@ func (ix *CoverageIndex) Evaluate(impl Implemented, detail bool) *CoverageReport
 	}
 	for i, id := range ix.targets {
 		reqs := ix.reqs[i]
-		st, full, some, all := NotCovered, false, false, len(reqs) > 0
+		st, full, some, all, union := NotCovered, false, false, len(reqs) > 0, true
 		gap := GapLevel("")
 		var mapped int
 		for _, q := range reqs {
@@ -131,6 +140,9 @@ func (ix *CoverageIndex) Evaluate(impl Implemented, detail bool) *CoverageReport
 			mapped++
 			if q.gap != "" {
 				gap = worseGap(gap, q.gap)
+			}
+			if q.rel != IntersectsWith && q.gap == "" {
+				union = false // a subset-of source is known to fall short
 			}
 			if impl[q.key] {
 				some = true
@@ -146,15 +158,17 @@ func (ix *CoverageIndex) Evaluate(impl Implemented, detail bool) *CoverageReport
 			r.Unmapped++
 		case full:
 			st = Covered
-		case all && some:
+		case all && some && gap != "":
 			switch gap {
+			case NoGap:
+				st = Covered
 			case PartialGap:
 				st = PartlyMet
-			case FullGap:
-				st = NotCovered
 			default:
-				st = Covered
+				st = NotCovered
 			}
+		case all && some && union:
+			st = Covered
 		case some:
 			st = PartlyMet
 		}

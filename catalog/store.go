@@ -57,6 +57,9 @@ type Store interface {
 	// PutCatalog stores a validated catalog. An existing catalog with the
 	// same id is an ECONFLICT unless replace is set.
 	PutCatalog(ctx context.Context, c *Catalog, replace bool) error
+	// PutAll stores catalogs and mapping sets in one transaction (a CCM
+	// workbook is a catalog plus a mapping set per framework).
+	PutAll(ctx context.Context, cats []*Catalog, sets []*MappingSet, replace bool) error
 	// Catalog returns a stored catalog, or ENOTFOUND.
 	Catalog(ctx context.Context, id string) (*Catalog, error)
 	// Catalogs lists stored catalogs sorted by id.

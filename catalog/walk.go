@@ -89,3 +89,34 @@ func (c *Catalog) Len() int {
 	c.Walk(func(Entry) bool { n++; return true })
 	return n
 }
+
+// Index finds controls of one catalog by id, label or normalised form in
+// constant time; build it once for many lookups.
+type Index struct {
+	exact map[string]*Control
+	norm  map[string]*Control
+}
+
+// NewIndex indexes the catalog's controls.
+func NewIndex(c *Catalog) *Index {
+	ix := &Index{exact: map[string]*Control{}, norm: map[string]*Control{}}
+	c.Walk(func(e Entry) bool {
+		ix.exact[e.Control.ID] = e.Control
+		for _, k := range []string{NormalizeControlID(e.Control.ID), NormalizeControlID(e.Control.Label())} {
+			if _, dup := ix.norm[k]; !dup {
+				ix.norm[k] = e.Control
+			}
+		}
+		return true
+	})
+	return ix
+}
+
+// Find returns the control with the given id, label or normalised form.
+func (ix *Index) Find(id string) (*Control, bool) {
+	if c, ok := ix.exact[id]; ok {
+		return c, true
+	}
+	c, ok := ix.norm[NormalizeControlID(id)]
+	return c, ok
+}

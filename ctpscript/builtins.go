@@ -142,9 +142,14 @@ func (m *machine) callValue(pos int, f Value, desc string, args []Value) (Value,
 // direct compiles a call of a builtin named in the source.
 func (c *compiler) direct(name string, pos int, args []cnode) cnode {
 	if (name == "matchRegexp" || name == "matchRegex") && args[0].isConst && args[0].val.kind == StringKind {
-		re, err := compileERE(args[0].val.s())
-		if err != nil {
-			return c.errorf(pos, "%s: %v", name, err)
+		pattern := args[0].val.s()
+		re := c.regexps[pattern]
+		if re == nil {
+			var err error
+			if re, err = compileERE(pattern); err != nil {
+				return c.errorf(pos, "%s: %v", name, err)
+			}
+			c.regexps[pattern] = re
 		}
 		vf := args[1].fn
 		return c.fold(func(m *machine) (Value, error) {
@@ -358,7 +363,8 @@ func biTimeUTC(m *machine, pos int, s, _ Value) (Value, error) {
 		}
 		return Number(unixSeconds(now)), nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s.s())
+	// RFC 3339 §5.6 allows "t" and "z" in lower case; Go's parser does not.
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s.s()))
 	if err != nil {
 		return Value{}, rtError(pos, "timeUTC: %s is not an RFC 3339 date-time or \"now\"", quoteString(truncate(s.s(), 40)))
 	}

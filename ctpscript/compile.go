@@ -10,7 +10,7 @@ import (
 // four bound variables, functions resolved to builtins, constant
 // subexpressions folded. It is immutable and safe for concurrent use.
 type Program struct {
-	src      string
+	expr     Expr
 	lim      Limits
 	root     opFn
 	constant bool  // the whole expression folded to val
@@ -23,7 +23,7 @@ type Program struct {
 }
 
 // String returns the canonical form of the compiled expression.
-func (p *Program) String() string { return p.src }
+func (p *Program) String() string { return p.expr.String() }
 
 // Compile compiles a parsed expression with the default limits.
 func Compile(e Expr) (*Program, error) {
@@ -45,8 +45,8 @@ func CompileLimits(e Expr, lim Limits) (*Program, error) {
 	if e == nil {
 		return nil, ErrorList{{Offset: 0, Msg: "empty expression"}}
 	}
-	p := &Program{src: e.String(), lim: lim.withDefaults()}
-	c := &compiler{prog: p}
+	p := &Program{expr: e, lim: lim.withDefaults()}
+	c := &compiler{prog: p, regexps: make(map[string]*regexp.Regexp)}
 	n := c.compile(e)
 	if err := c.errors.Err(); err != nil {
 		c.errors.Sort()
@@ -76,6 +76,7 @@ type compiler struct {
 	prog     *Program
 	errors   ErrorList
 	stateful bool // some node needs a pooled machine (limits, arena)
+	regexps  map[string]*regexp.Regexp // constant patterns compiled so far
 }
 
 func (c *compiler) errorf(pos int, format string, args ...any) cnode {

@@ -54,7 +54,7 @@ func TestLogFilters(t *testing.T) {
 		f := newFixture(t, e) // one normal entry at 12:00:00.000000001 (trigger "weak crypto", tags severity:high)
 		// A trigger whose condition cannot be evaluated on this metric: error entries.
 		f.must(201, "POST", "/api/1.0/serviceViews/"+f.a.view+"/triggers", f.tokens["A"], map[string]any{
-			"measurement": f.a.measurement, "condition": "value[0].knots < 5", "tags": []string{"ignored"},
+			"measurement": f.a.measurement, "condition": "value[5].level < 5", "tags": []string{"ignored"},
 		})
 		e.clock.Advance(3600e9) // 13:00
 		e.pushResult(f.tokens["agent"], f.a.measurement, 9)
@@ -81,7 +81,7 @@ func TestLogFilters(t *testing.T) {
 		t.Run("error log entry has the error form", func(t *testing.T) {
 			r := f.run(t, scenario{method: "GET", path: base + "?tags=error", token: "A", want: 200})
 			link := r.json(t)["collection"].([]any)[0].(map[string]any)["link"].(string)
-			r = f.run(t, scenario{method: "GET", path: "/api/1.0/logs/" + idOf(link), token: "A", want: 200, contains: []string{`"error":"value[0].knots: not a number"`, `"tags":["error"]`, `"creationTime":"2026-11-28T13:00:00.000000001Z"`}})
+			r = f.run(t, scenario{method: "GET", path: "/api/1.0/logs/" + idOf(link), token: "A", want: 200, contains: []string{`"error":"condition: at byte 9: cannot read field \"level\" of null"`, `"tags":["error"]`, `"creationTime":"2026-11-28T13:00:00.000000001Z"`}})
 			if _, ok := r.json(t)["result"]; ok {
 				t.Errorf("error log entry has a result: %s", r.body)
 			}

@@ -5,12 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +15,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/monitor"
 	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
@@ -31,61 +29,6 @@ const (
 	testStart   = "2026-11-28T12:00:00Z"
 	maxTestBody = 4096
 )
-
-// fakeEvaluator understands `value[R].field OP number` (OP one of < <= >
-// >= == !=) and nothing else, so the API tests do not depend on CTPScript.
-type fakeEvaluator struct{}
-
-var fakeCond = regexp.MustCompile(`^\s*value\[(\d+)\]\.([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*(-?[0-9.]+)\s*$`)
-
-func (fakeEvaluator) Validate(c string) error {
-	if !fakeCond.MatchString(c) {
-		return cloudtrust.Errorf(cloudtrust.EINVALID, "offset 0: expected value[n].field OP number")
-	}
-	return nil
-}
-
-func (fakeEvaluator) Evaluate(c string, r *ctp.Result) (ctp.Status, string) {
-	m := fakeCond.FindStringSubmatch(c)
-	if m == nil {
-		return ctp.StatusError, "invalid condition"
-	}
-	if r == nil {
-		return ctp.StatusError, "no result"
-	}
-	var rows []map[string]any
-	if err := json.Unmarshal(r.Value, &rows); err != nil {
-		return ctp.StatusError, err.Error()
-	}
-	i, _ := strconv.Atoi(m[1])
-	if i >= len(rows) {
-		return ctp.StatusError, fmt.Sprintf("value[%d]: no such row", i)
-	}
-	v, ok := rows[i][m[2]].(float64)
-	if !ok {
-		return ctp.StatusError, fmt.Sprintf("value[%d].%s: not a number", i, m[2])
-	}
-	n, _ := strconv.ParseFloat(m[4], 64)
-	var b bool
-	switch m[3] {
-	case "<":
-		b = v < n
-	case "<=":
-		b = v <= n
-	case ">":
-		b = v > n
-	case ">=":
-		b = v >= n
-	case "==":
-		b = v == n
-	case "!=":
-		b = v != n
-	}
-	if b {
-		return ctp.StatusTrue, ""
-	}
-	return ctp.StatusFalse, ""
-}
 
 // env is a server on a real database with an administrator account.
 type env struct {
@@ -103,7 +46,7 @@ func newEnv(t *testing.T, db *sqldb.DB) *env {
 	store := sqldb.NewCTPStore(db, clock)
 	e := &env{t: t, db: db, store: store, clock: clock}
 	e.srv = New(Config{
-		Store: store, Evaluator: fakeEvaluator{}, Clock: clock, BaseURL: testBase,
+		Store: store, Evaluator: &monitor.Conditions{}, Clock: clock, BaseURL: testBase,
 		Name: "test server", Annotation: "for tests", Provider: "net.example", MaxBodyBytes: maxTestBody,
 	})
 	sum := sha256.Sum256([]byte(adminToken))

@@ -124,7 +124,7 @@ func jsonError(err error) error {
 	case errors.As(err, &se):
 		return invalidf("malformed JSON at byte offset %d: %v", se.Offset, se)
 	case errors.As(err, &te):
-		field := te.Field
+		field := strings.ReplaceAll(te.Field, "commonIn.", "") // embedded struct, not a JSON level
 		if field == "" {
 			field = "(top level)"
 		}

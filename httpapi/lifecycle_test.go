@@ -110,7 +110,7 @@ func TestAccounts(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		f := newFixture(t, e)
 		r := f.run(t, scenario{method: "POST", path: "/api/1.0/accounts", token: "admin", want: 201,
-			body: `{"name":"jsmith@example.com","annotation":"John","accountTags":["access:user","access:anybody"],"token":"qSWzVMzJ4Ee2nAKLWL5EWbnt"}`,
+			body:     `{"name":"jsmith@example.com","annotation":"John","accountTags":["access:user","access:anybody"],"token":"qSWzVMzJ4Ee2nAKLWL5EWbnt"}`,
 			contains: []string{`"token":"qSWzVMzJ4Ee2nAKLWL5EWbnt"`, `"name":"jsmith@example.com"`}})
 		id := idOf(r.str(t, "self"))
 		f.ids["new"] = id

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -312,7 +313,7 @@ func (s *Server) validateCondition(field, cond string) error {
 	}
 	if err := s.eval.Validate(cond); err != nil {
 		if ce := asError(err); ce != nil && ce.Code == cloudtrust.EINVALID {
-			return fieldf(field, "%s", ce.Message)
+			return fieldf(field, "%s", strings.TrimPrefix(ce.Message, "condition: "))
 		}
 		return err
 	}

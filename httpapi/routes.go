@@ -129,7 +129,7 @@ type boundRoute struct {
 func (s *Server) register() {
 	eps := map[string]*endpoint{}
 	var order []string
-	for _, rt := range s.routes() {
+	for _, rt := range append(s.routes(), s.catalogRoutes()...) {
 		if rt.path == "/metrics" && s.metrics == nil {
 			continue
 		}

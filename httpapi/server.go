@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 )
@@ -44,6 +45,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// MaxBodyBytes limits request bodies; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Catalogs, when set, serves the control catalogs and mappings under
+	// /api/v1/catalogs, /api/v1/controls and /api/v1/mappings (catalog.go).
+	Catalogs catalog.Store
 	// TokenCacheTTL is how long an authenticated token is remembered; 0
 	// means 5 seconds, a negative value disables the cache.
 	TokenCacheTTL time.Duration

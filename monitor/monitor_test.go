@@ -3,8 +3,6 @@ package monitor
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
@@ -12,42 +10,9 @@ import (
 	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
-// fakeEvaluator understands `value[0].field OP number` only; the real
-// CTPScript evaluator is tested in its own package.
-type fakeEvaluator struct{}
-
-var fakeCond = regexp.MustCompile(`^value\[0\]\.(\w+) (<|>|<=|>=|==) (-?[0-9.]+)$`)
-
-func (fakeEvaluator) Validate(c string) error {
-	if !fakeCond.MatchString(c) {
-		return cloudtrust.Errorf(cloudtrust.EINVALID, "offset 0: bad condition")
-	}
-	return nil
-}
-
-func (fakeEvaluator) Evaluate(c string, r *ctp.Result) (ctp.Status, string) {
-	m := fakeCond.FindStringSubmatch(c)
-	if m == nil {
-		return ctp.StatusError, "bad condition"
-	}
-	if r == nil {
-		return ctp.StatusError, "no result"
-	}
-	var rows []map[string]any
-	if err := json.Unmarshal(r.Value, &rows); err != nil || len(rows) == 0 {
-		return ctp.StatusError, "value[0]: no such row"
-	}
-	v, ok := rows[0][m[1]].(float64)
-	if !ok {
-		return ctp.StatusError, fmt.Sprintf("value[0].%s: not a number", m[1])
-	}
-	n, _ := strconv.ParseFloat(m[3], 64)
-	b := map[string]bool{"<": v < n, ">": v > n, "<=": v <= n, ">=": v >= n, "==": v == n}[m[2]]
-	if b {
-		return ctp.StatusTrue, ""
-	}
-	return ctp.StatusFalse, ""
-}
+// ev is the real CTPScript evaluator; conditions on value[3] fail at run
+// time (the results here have one row), which exercises the error paths.
+var ev = &Conditions{}
 
 var t0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
@@ -69,14 +34,14 @@ func TestProcessTrigger(t *testing.T) {
 	}{
 		{"false evaluates and alerts when true", ctp.StatusFalse, 0, "value[0].level < 7", level(5), true, ctp.StatusTrue, "normal"},
 		{"false evaluates and stays false without a log", ctp.StatusFalse, 0, "value[0].level < 7", level(9), true, ctp.StatusFalse, ""},
-		{"false evaluates to error with an error log", ctp.StatusFalse, 0, "value[0].missing < 7", level(5), true, ctp.StatusError, "error"},
+		{"false evaluates to error with an error log", ctp.StatusFalse, 0, "value[3].level < 7", level(5), true, ctp.StatusError, "error"},
 		{"true within the guard time does nothing", ctp.StatusTrue, 30 * time.Second, "value[0].level < 7", level(5), false, ctp.StatusTrue, ""},
 		{"true exactly at the guard time does nothing", ctp.StatusTrue, guard * time.Second, "value[0].level < 7", level(5), false, ctp.StatusTrue, ""},
 		{"true just past the guard time alerts again", ctp.StatusTrue, guard*time.Second + time.Nanosecond, "value[0].level < 7", level(5), true, ctp.StatusTrue, "normal"},
 		{"true past the guard time becomes false silently", ctp.StatusTrue, 2 * guard * time.Second, "value[0].level < 7", level(9), true, ctp.StatusFalse, ""},
-		{"true past the guard time becomes error with a log", ctp.StatusTrue, 2 * guard * time.Second, "value[0].missing < 7", level(9), true, ctp.StatusError, "error"},
+		{"true past the guard time becomes error with a log", ctp.StatusTrue, 2 * guard * time.Second, "value[3].level < 7", level(9), true, ctp.StatusError, "error"},
 		{"error stays error even when the condition would hold", ctp.StatusError, time.Hour, "value[0].level < 7", level(5), false, ctp.StatusError, ""},
-		{"error stays error with a still failing condition", ctp.StatusError, time.Hour, "value[0].missing < 7", level(5), false, ctp.StatusError, ""},
+		{"error stays error with a still failing condition", ctp.StatusError, time.Hour, "value[3].level < 7", level(5), false, ctp.StatusError, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +53,7 @@ func TestProcessTrigger(t *testing.T) {
 			}
 			clock.Advance(tc.since)
 			now := clock.Now()
-			nt, entry := ProcessTrigger(now, fakeEvaluator{}, tr, tc.result)
+			nt, entry := ProcessTrigger(now, ev, tr, tc.result)
 			if tr.Status != tc.status || !tr.StatusUpdateTime.Equal(t0) {
 				t.Fatalf("the input trigger was modified: %+v", tr)
 			}
@@ -149,7 +114,7 @@ func TestApplyResultSequence(t *testing.T) {
 	}
 	for _, st := range steps {
 		clock.Advance(st.advance)
-		ch, err := ApplyResult(clock.Now(), fakeEvaluator{}, *level(st.level))(m, []*ctp.Trigger{tr})
+		ch, err := ApplyResult(clock.Now(), ev, *level(st.level))(m, []*ctp.Trigger{tr})
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
@@ -184,7 +149,7 @@ func TestApplyResultStates(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &ctp.Measurement{ID: "m1", State: tc.state}
-			ch, err := ApplyResult(t0, fakeEvaluator{}, *level(1))(m, []*ctp.Trigger{tr})
+			ch, err := ApplyResult(t0, ev, *level(1))(m, []*ctp.Trigger{tr})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +183,7 @@ func TestApplyObjective(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &ctp.Measurement{ID: "m1", State: ctp.StateActivated, Result: tc.result,
 				Objective: &ctp.Objective{Condition: "old", Status: ctp.StatusError}}
-			ch, err := ApplyObjective(t0, fakeEvaluator{}, tc.cond)(m, nil)
+			ch, err := ApplyObjective(t0, ev, tc.cond)(m, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,10 +38,38 @@ func (s *CatalogStore) q(query string) string { return s.db.d.rebind(query) }
 
 // PutCatalog implements catalog.Store.
 func (s *CatalogStore) PutCatalog(ctx context.Context, c *catalog.Catalog, replace bool) error {
-	if err := c.Validate(); err != nil {
-		return err
+	return s.PutAll(ctx, []*catalog.Catalog{c}, nil, replace)
+}
+
+// PutAll implements catalog.Store: everything in one transaction.
+func (s *CatalogStore) PutAll(ctx context.Context, cats []*catalog.Catalog, sets []*catalog.MappingSet, replace bool) error {
+	for _, c := range cats {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, set := range sets {
+		if err := set.Validate(); err != nil {
+			return err
+		}
 	}
 	now := s.clock.Now()
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		for _, c := range cats {
+			if err := s.putCatalog(ctx, tx, c, replace, now); err != nil {
+				return err
+			}
+		}
+		for _, set := range sets {
+			if err := s.putMappingSet(ctx, tx, set, replace, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *CatalogStore) putCatalog(ctx context.Context, tx *sql.Tx, c *catalog.Catalog, replace bool, now time.Time) error {
 	stored := *c
 	stored.ImportedAt = now
 	body, err := json.Marshal(&stored)
@@ -62,42 +90,40 @@ func (s *CatalogStore) PutCatalog(ctx context.Context, c *catalog.Catalog, repla
 		return true
 	})
 	id := c.ID()
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM catalogs WHERE id = ?"), id).Scan(&n); err != nil {
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM catalogs WHERE id = ?"), id).Scan(&n); err != nil {
+		return translate(err)
+	}
+	if n > 0 {
+		if !replace {
+			return cloudtrust.Errorf(cloudtrust.ECONFLICT, "catalog %s already exists (use replace to overwrite it)", id)
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM catalogs WHERE id = ?"), id); err != nil {
 			return translate(err)
 		}
-		if n > 0 {
-			if !replace {
-				return cloudtrust.Errorf(cloudtrust.ECONFLICT, "catalog %s already exists (use replace to overwrite it)", id)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO catalogs (id, framework, version, title, kind, source, controls, imported_at, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), id, c.Framework, c.Version, c.Title, kindOf(c), c.Source, len(rows), now.UnixNano(), body); err != nil {
+		return translate(err)
+	}
+	for start := 0; start < len(rows); start += rowsPerInsert {
+		end := min(start+rowsPerInsert, len(rows))
+		var b strings.Builder
+		b.WriteString("INSERT INTO catalog_controls (catalog_id, seq, id, norm_id, label, norm_label, title, group_id, parent_id, props, search, snippet) VALUES ")
+		args := make([]any, 0, (end-start)*12)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
 			}
-			if _, err := tx.ExecContext(ctx, s.q("DELETE FROM catalogs WHERE id = ?"), id); err != nil {
-				return translate(err)
-			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+			r := rows[i]
+			args = append(args, id, i, r.id, r.normID, r.label, r.normLabel, r.title, r.group, r.parent, r.props, r.search, r.snippet)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO catalogs (id, framework, version, title, kind, source, controls, imported_at, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), id, c.Framework, c.Version, c.Title, kindOf(c), c.Source, len(rows), now.UnixNano(), body); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 			return translate(err)
 		}
-		for start := 0; start < len(rows); start += rowsPerInsert {
-			end := min(start+rowsPerInsert, len(rows))
-			var b strings.Builder
-			b.WriteString("INSERT INTO catalog_controls (catalog_id, seq, id, norm_id, label, norm_label, title, group_id, parent_id, props, search, snippet) VALUES ")
-			args := make([]any, 0, (end-start)*12)
-			for i := start; i < end; i++ {
-				if i > start {
-					b.WriteByte(',')
-				}
-				b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
-				r := rows[i]
-				args = append(args, id, i, r.id, r.normID, r.label, r.normLabel, r.title, r.group, r.parent, r.props, r.search, r.snippet)
-			}
-			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-				return translate(err)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func kindOf(c *catalog.Catalog) string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -12,50 +13,48 @@ import (
 
 // PutMappingSet implements catalog.Store.
 func (s *CatalogStore) PutMappingSet(ctx context.Context, set *catalog.MappingSet, replace bool) error {
-	if err := set.Validate(); err != nil {
-		return err
-	}
-	now := s.clock.Now()
+	return s.PutAll(ctx, nil, []*catalog.MappingSet{set}, replace)
+}
+
+func (s *CatalogStore) putMappingSet(ctx context.Context, tx *sql.Tx, set *catalog.MappingSet, replace bool, now time.Time) error {
 	prov := set.Provenance
 	prov.ImportedAt = now
 	pj, _ := json.Marshal(prov)
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM mapping_sets WHERE id = ?"), set.ID).Scan(&n); err != nil {
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM mapping_sets WHERE id = ?"), set.ID).Scan(&n); err != nil {
+		return translate(err)
+	}
+	if n > 0 {
+		if !replace {
+			return cloudtrust.Errorf(cloudtrust.ECONFLICT, "mapping set %s already exists (use replace to overwrite it)", set.ID)
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM mapping_sets WHERE id = ?"), set.ID); err != nil {
 			return translate(err)
 		}
-		if n > 0 {
-			if !replace {
-				return cloudtrust.Errorf(cloudtrust.ECONFLICT, "mapping set %s already exists (use replace to overwrite it)", set.ID)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO mapping_sets (id, title, source, target, provenance, mappings, imported_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), set.ID, set.Title, set.Source, set.Target, string(pj), len(set.Mappings), now.UnixNano()); err != nil {
+		return translate(err)
+	}
+	ms := set.Mappings
+	for start := 0; start < len(ms); start += rowsPerInsert {
+		end := min(start+rowsPerInsert, len(ms))
+		var b strings.Builder
+		b.WriteString("INSERT INTO mappings (set_id, seq, source_id, target_id, relation, gap, note) VALUES ")
+		args := make([]any, 0, (end-start)*7)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
 			}
-			if _, err := tx.ExecContext(ctx, s.q("DELETE FROM mapping_sets WHERE id = ?"), set.ID); err != nil {
-				return translate(err)
-			}
+			b.WriteString("(?,?,?,?,?,?,?)")
+			m := ms[i]
+			args = append(args, set.ID, i, m.Source, m.Target, string(m.Relation), string(m.Gap), m.Note)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO mapping_sets (id, title, source, target, provenance, mappings, imported_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`), set.ID, set.Title, set.Source, set.Target, string(pj), len(set.Mappings), now.UnixNano()); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 			return translate(err)
 		}
-		ms := set.Mappings
-		for start := 0; start < len(ms); start += rowsPerInsert {
-			end := min(start+rowsPerInsert, len(ms))
-			var b strings.Builder
-			b.WriteString("INSERT INTO mappings (set_id, seq, source_id, target_id, relation, gap, note) VALUES ")
-			args := make([]any, 0, (end-start)*7)
-			for i := start; i < end; i++ {
-				if i > start {
-					b.WriteByte(',')
-				}
-				b.WriteString("(?,?,?,?,?,?,?)")
-				m := ms[i]
-				args = append(args, set.ID, i, m.Source, m.Target, string(m.Relation), string(m.Gap), m.Note)
-			}
-			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-				return translate(err)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // MappingSet implements catalog.Store.

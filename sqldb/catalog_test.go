@@ -21,7 +21,7 @@ func miniCatalog(version string) *catalog.Catalog {
 			{ID: "ac-1", Title: "Policy", Props: []catalog.Prop{{Name: "label", Value: "AC-1"}, {Name: "ccm-lite", Value: "Yes"}},
 				Parts: []catalog.Part{{Name: "statement", Prose: "Develop an access control policy."}}},
 			{ID: "ac-2", Title: "Account Management", Props: []catalog.Prop{{Name: "label", Value: "AC-2"}},
-				Parts: []catalog.Part{{Name: "statement", Prose: "Manage system accounts."}},
+				Parts:    []catalog.Part{{Name: "statement", Prose: "Manage system accounts."}},
 				Controls: []*catalog.Control{{ID: "ac-2.1", Title: "Automated Account Management", Props: []catalog.Prop{{Name: "label", Value: "AC-2(1)"}}}}},
 		}}},
 	}
@@ -71,6 +71,23 @@ func TestCatalogStore(t *testing.T) {
 			}
 			if _, err := s.Catalog(ctx, "mini@2.0"); cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
 				t.Fatalf("err = %v", err)
+			}
+		})
+		t.Run("an import failing half-way stores nothing", func(t *testing.T) {
+			set := &catalog.MappingSet{ID: "dup", Source: "mini@4.0", Target: "x@1", Mappings: []catalog.Mapping{{Source: "ac-1", Target: "X-1", Relation: catalog.SubsetOf}}}
+			if err := s.PutMappingSet(ctx, set, false); err != nil {
+				t.Fatal(err)
+			}
+			// The catalog is inserted first, then the set conflicts.
+			err := s.PutAll(ctx, []*catalog.Catalog{miniCatalog("4.0")}, []*catalog.MappingSet{set}, false)
+			if cloudtrust.ErrorCode(err) != cloudtrust.ECONFLICT {
+				t.Fatalf("err = %v", err)
+			}
+			if _, err := s.Catalog(ctx, "mini@4.0"); cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
+				t.Fatalf("the catalog of a failed import was kept: %v", err)
+			}
+			if err := s.DeleteMappingSet(ctx, "dup"); err != nil {
+				t.Fatal(err)
 			}
 		})
 		t.Run("a cancelled import stores nothing", func(t *testing.T) {

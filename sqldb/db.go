@@ -141,13 +141,34 @@ func (db *DB) CTP() ctp.Store {
 	return db.ctp
 }
 
+// txAttempts is how many times a PostgreSQL transaction that lost a
+// deadlock or serialization race is run before giving up.
+const txAttempts = 4
+
 // withTx runs fn in a read-write transaction and commits it. On SQLite write
-// transactions are serialised in-process.
+// transactions are serialised in-process. On PostgreSQL a transaction chosen
+// as a deadlock victim is run again (fn must only act through tx).
 func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if db.d.name == "sqlite" {
 		db.writeMu.Lock()
 		defer db.writeMu.Unlock()
+		return db.runTx(ctx, fn)
 	}
+	var err error
+	for i := 0; i < txAttempts; i++ {
+		if err = db.runTx(ctx, fn); !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (db *DB) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)

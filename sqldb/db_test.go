@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -112,7 +113,7 @@ func TestConcurrentWritersDoNotFail(t *testing.T) {
 		v := &ctp.ServiceView{}
 		must(t, s.CreateServiceView(ctx, v))
 		var wg sync.WaitGroup
-		errs := make(chan error, 64)
+		errs := make(chan error, 128)
 		for i := 0; i < 8; i++ {
 			wg.Add(1)
 			go func() {
@@ -142,8 +143,8 @@ func TestConcurrentUpdatesOfOneMeasurementAreSerialised(t *testing.T) {
 		ctx := context.Background()
 		s, _ := newStore(db)
 		tr := mustTree(t, s, nil)
-		// Each update appends to the annotation-like counter held in the
-		// result; lost updates would show as a smaller final count.
+		// Each update adds one x to the result, read inside the update;
+		// a lost update would show as a shorter string.
 		const n = 40
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
@@ -154,9 +155,9 @@ func TestConcurrentUpdatesOfOneMeasurementAreSerialised(t *testing.T) {
 				_, err := s.UpdateMeasurement(ctx, tr.meas.ID, func(m *ctp.Measurement, _ []*ctp.Trigger) (*ctp.MeasurementChange, error) {
 					count := 0
 					if m.Result != nil {
-						count = len(m.Result.Value)
+						count = len(m.Result.Value) - 2 // the x's between the quotes
 					}
-					m.Result = &ctp.Result{Value: []byte(`"` + string(make([]byte, 0)) + repeat(count-1) + `"`), UpdateTime: t0}
+					m.Result = &ctp.Result{Value: []byte(`"` + strings.Repeat("x", count+1) + `"`), UpdateTime: t0}
 					return &ctp.MeasurementChange{Measurement: m}, nil
 				})
 				errs <- err
@@ -173,16 +174,4 @@ func TestConcurrentUpdatesOfOneMeasurementAreSerialised(t *testing.T) {
 			t.Fatalf("counter = %d, want %d (lost updates)", got, n)
 		}
 	})
-}
-
-// repeat returns k+1 x's: the counter grows by one per update.
-func repeat(k int) string {
-	if k < 0 {
-		k = 0
-	}
-	b := make([]byte, k+1)
-	for i := range b {
-		b[i] = 'x'
-	}
-	return string(b)
 }

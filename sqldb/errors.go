@@ -45,7 +45,7 @@ func translate(err error) error {
 		case "23503":
 			return cloudtrust.Errorf(cloudtrust.ECONFLICT, "the resource is referenced by, or refers to, another resource")
 		case "40001", "40P01":
-			return cloudtrust.Errorf(cloudtrust.EUNAVAILABLE, "concurrent update conflict, retry")
+			return errRetry
 		}
 		if len(pe.Code) == 5 && pe.Code[:2] == "23" {
 			return cloudtrust.Errorf(cloudtrust.ECONFLICT, "constraint violation")
@@ -56,6 +56,20 @@ func translate(err error) error {
 	}
 	return fmt.Errorf("sqldb: %w", err)
 }
+
+// retryable reports whether err is a PostgreSQL deadlock or serialization
+// failure, after which the whole transaction may simply be run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var ce *cloudtrust.Error
+	return errors.As(err, &ce) && ce == errRetry
+}
+
+// errRetry is what translate makes of a deadlock or serialization failure.
+var errRetry = cloudtrust.Errorf(cloudtrust.EUNAVAILABLE, "concurrent update conflict, retry")
 
 // notFound translates err, turning sql.ErrNoRows into ENOTFOUND naming the
 // resource, e.g. `measurement "X" not found`.

@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -87,11 +89,12 @@ func runCmd(t *testing.T, env []string, stdin string, args []string) (code int, 
 
 // server is a running `cloudtrust serve` process.
 type server struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	url  string // http://127.0.0.1:port
-	logs *lockedBuffer
-	done chan struct{} // closed when the process has exited
+	t      *testing.T
+	cmd    *exec.Cmd
+	url    string // http://127.0.0.1:port, or https:// with --tls-cert
+	client *http.Client
+	logs   *lockedBuffer
+	done   chan struct{} // closed when the process has exited
 }
 
 // lockedBuffer collects the server's log lines from its reader goroutine.
@@ -128,7 +131,13 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start cloudtrust serve: %v", err)
 	}
-	s := &server{t: t, cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{})}
+	s := &server{t: t, cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{}), client: http.DefaultClient}
+	scheme := "http://"
+	if slices.Contains(args, "--tls-cert") {
+		// The tests that use TLS check the certificate themselves.
+		scheme = "https://"
+		s.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -161,7 +170,7 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 	})
 	select {
 	case addr := <-addrc:
-		s.url = "http://" + addr
+		s.url = scheme + addr
 	case <-s.done:
 		t.Fatalf("cloudtrust serve exited with code %d before listening; log:\n%s", cmd.ProcessState.ExitCode(), s.logs)
 	case <-time.After(2 * time.Minute):
@@ -169,7 +178,7 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
-		resp, err := http.Get(s.url + "/readyz")
+		resp, err := s.client.Get(s.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -239,7 +248,7 @@ func (s *server) apiErr(method, path, token string, body, out any) (int, error) 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return 0, err
 	}

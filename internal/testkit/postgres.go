@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,12 +168,30 @@ func startCluster(ctx context.Context) (*postgresServer, error) {
 		log, _ := os.ReadFile(logFile)
 		return fail(fmt.Errorf("pg_ctl start: %v\n%s\nserver log:\n%s", err, out, tail(log, 4000)))
 	}
+	s.startReaper()
 	s.url = &url.URL{Scheme: "postgres", User: url.User("postgres"), Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres", RawQuery: "sslmode=disable"}
 	if err := s.connect(ctx); err != nil {
 		log, _ := os.ReadFile(logFile)
 		return fail(fmt.Errorf("connect to the test cluster: %v\nserver log:\n%s", err, tail(log, 4000)))
 	}
 	return s, nil
+}
+
+// startReaper starts a detached shell that stops the cluster and removes its
+// directory once this process is gone, so that a test binary killed by a
+// timeout or a signal (when Main cannot clean up) leaves no server behind.
+func (s *postgresServer) startReaper() {
+	stop := fmt.Sprintf("%q -D %q -m immediate -w stop", s.pgCtl, s.data)
+	if s.asUser {
+		stop = "runuser -u postgres -- " + stop
+	}
+	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; if [ -d %q ]; then %s >/dev/null 2>&1; rm -rf %q; fi",
+		os.Getpid(), s.data, stop, s.dir)
+	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err == nil {
+		cmd.Process.Release()
+	}
 }
 
 // run executes a PostgreSQL program, through runuser when running as root.
