@@ -53,10 +53,26 @@ type CoverageIndex struct {
 	target  string
 	targets []string
 	reqs    [][]requirement // per target control
+	// nodes numbers the source controls met in mappings, so that
+	// evaluation tests bits instead of hashing strings.
+	nodes  map[nodeKey]int
+	nnodes int
+	// pre holds, per target control, what does not depend on the
+	// implemented set; flatNode/flatFull list its counted requirements.
+	pre      []targetPre
+	flatNode []int32
+	flatFull []bool
+}
+
+type targetPre struct {
+	mapped     int
+	gap        GapLevel
+	union      bool
+	start, end int
 }
 
 type requirement struct {
-	key      nodeKey
+	node     int
 	ref      ControlRef
 	strength Strength
 	rel      Relation // from the implemented control to the target
@@ -71,7 +87,16 @@ type requirement struct {
 // control the mapped controls leave uncovered). sources, when not empty,
 // restricts the index to mappings from those catalogs.
 func NewCoverageIndex(target string, targetControls []string, sources []string, sets []*MappingSet) *CoverageIndex {
-	ix := &CoverageIndex{target: target, targets: targetControls, reqs: make([][]requirement, len(targetControls))}
+	ix := &CoverageIndex{target: target, targets: targetControls, reqs: make([][]requirement, len(targetControls)), nodes: map[nodeKey]int{}}
+	node := func(k nodeKey) int {
+		n, ok := ix.nodes[k]
+		if !ok {
+			n = ix.nnodes
+			ix.nodes[k] = n
+			ix.nnodes++
+		}
+		return n
+	}
 	pos := map[string]int{}
 	for i, id := range targetControls {
 		pos[NormalizeControlID(id)] = i
@@ -85,7 +110,7 @@ func NewCoverageIndex(target string, targetControls []string, sources []string, 
 			for _, m := range s.Mappings {
 				if i, ok := pos[NormalizeControlID(m.Target)]; ok {
 					ix.reqs[i] = append(ix.reqs[i], requirement{
-						key: nodeKey{s.Source, NormalizeControlID(m.Source)}, ref: ControlRef{s.Source, m.Source},
+						node: node(nodeKey{s.Source, NormalizeControlID(m.Source)}), ref: ControlRef{s.Source, m.Source},
 						strength: m.Relation.Strength(), rel: m.Relation,
 					})
 				}
@@ -94,12 +119,30 @@ func NewCoverageIndex(target string, targetControls []string, sources []string, 
 			for _, m := range s.Mappings {
 				if i, ok := pos[NormalizeControlID(m.Source)]; ok {
 					ix.reqs[i] = append(ix.reqs[i], requirement{
-						key: nodeKey{s.Target, NormalizeControlID(m.Target)}, ref: ControlRef{s.Target, m.Target},
+						node: node(nodeKey{s.Target, NormalizeControlID(m.Target)}), ref: ControlRef{s.Target, m.Target},
 						strength: m.Relation.Inverse().Strength(), rel: m.Relation.Inverse(), gap: m.Gap,
 					})
 				}
 			}
 		}
+	}
+	ix.pre = make([]targetPre, len(targetControls))
+	for i, reqs := range ix.reqs {
+		p := targetPre{union: true, start: len(ix.flatNode)}
+		for _, q := range reqs {
+			if q.strength == None && q.gap == "" {
+				continue // no-relationship mappings do not count
+			}
+			p.mapped++
+			p.gap = worseGap(p.gap, q.gap)
+			if q.rel != IntersectsWith && q.gap == "" {
+				p.union = false // a subset-of source is known to fall short
+			}
+			ix.flatNode = append(ix.flatNode, int32(q.node))
+			ix.flatFull = append(ix.flatFull, q.strength == Full && q.gap == "")
+		}
+		p.end = len(ix.flatNode)
+		ix.pre[i] = p
 	}
 	return ix
 }
@@ -125,30 +168,23 @@ func NewImplemented(refs []ControlRef) Implemented {
 // partial when some mapped control is implemented, and a gap otherwise.
 func (ix *CoverageIndex) Evaluate(impl Implemented, detail bool) *CoverageReport {
 	r := &CoverageReport{Target: ix.target, Total: len(ix.targets)}
+	has := make([]bool, ix.nnodes)
+	for k := range impl {
+		if n, ok := ix.nodes[k]; ok {
+			has[n] = true
+		}
+	}
 	if detail {
 		r.Controls = make([]ControlCoverage, 0, len(ix.targets))
 	}
 	for i, id := range ix.targets {
-		reqs := ix.reqs[i]
-		st, full, some, all, union := NotCovered, false, false, len(reqs) > 0, true
-		gap := GapLevel("")
-		var mapped int
-		for _, q := range reqs {
-			if q.strength == None && q.gap == "" {
-				continue // no-relationship mappings do not count
-			}
-			mapped++
-			if q.gap != "" {
-				gap = worseGap(gap, q.gap)
-			}
-			if q.rel != IntersectsWith && q.gap == "" {
-				union = false // a subset-of source is known to fall short
-			}
-			if impl[q.key] {
+		p := &ix.pre[i]
+		st, full, some, all := NotCovered, false, false, p.mapped > 0
+		gap, union, mapped := p.gap, p.union, p.mapped
+		for j := p.start; j < p.end; j++ {
+			if has[ix.flatNode[j]] {
 				some = true
-				if q.strength == Full && q.gap == "" {
-					full = true
-				}
+				full = full || ix.flatFull[j]
 			} else {
 				all = false
 			}
@@ -182,11 +218,11 @@ func (ix *CoverageIndex) Evaluate(impl Implemented, detail bool) *CoverageReport
 		}
 		if detail {
 			cc := ControlCoverage{Control: id, Status: st, Unmapped: mapped == 0}
-			for _, q := range reqs {
+			for _, q := range ix.reqs[i] {
 				if q.strength == None && q.gap == "" {
 					continue
 				}
-				if impl[q.key] {
+				if has[q.node] {
 					cc.By = append(cc.By, q.ref)
 				} else {
 					cc.Missing = append(cc.Missing, q.ref)

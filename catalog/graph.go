@@ -130,9 +130,20 @@ func (g *Graph) Query(from, control, to string, maxHops int) (direct, inferred [
 	return direct, inferred
 }
 
+func gapRank(g GapLevel) int {
+	switch g {
+	case NoGap:
+		return 1
+	case PartialGap:
+		return 2
+	case FullGap:
+		return 3
+	}
+	return 0
+}
+
 func worseGap(a, b GapLevel) GapLevel {
-	rank := map[GapLevel]int{"": 0, NoGap: 1, PartialGap: 2, FullGap: 3}
-	if rank[b] > rank[a] {
+	if gapRank(b) > gapRank(a) {
 		return b
 	}
 	return a

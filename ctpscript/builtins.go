@@ -58,10 +58,14 @@ func (c *compiler) call(e *CallExpr) cnode {
 			if len(args) != 0 {
 				return c.errorf(pos, "%s takes no arguments, got %d", fun.Name, len(args))
 			}
+			isMax := fun.Name == "max"
+			if sel, ok := fun.X.(*CallExpr); ok {
+				if n, ok := c.selectMinMax(sel, isMax); ok {
+					return n
+				}
+			}
 			x := c.compile(fun.X)
 			xf, name, npos := x.fn, fun.Name, fun.NamePos
-			isMax := name == "max"
-			desc := fun.String()
 			return c.fold(func(m *machine) (Value, error) {
 				a, err := xf(m)
 				if err != nil {
@@ -74,7 +78,10 @@ func (c *compiler) call(e *CallExpr) cnode {
 				if err != nil {
 					return f, err
 				}
-				return m.callValue(pos, f, desc, nil)
+				if f.kind != FunctionKind {
+					return Value{}, rtError(pos, "%s is not a function (it is %s)", fun, f.kind)
+				}
+				return m.callValue(pos, f, "", nil)
 			}, x)
 		}
 	}
@@ -85,7 +92,7 @@ func (c *compiler) call(e *CallExpr) cnode {
 	for i, a := range args {
 		fns[i] = a.fn
 	}
-	desc := e.Fun.String()
+	fun := e.Fun
 	return cnode{fn: func(m *machine) (Value, error) {
 		fv, err := ff(m)
 		if err != nil {
@@ -97,7 +104,10 @@ func (c *compiler) call(e *CallExpr) cnode {
 				return vals[i], err
 			}
 		}
-		return m.callValue(pos, fv, desc, vals)
+		if fv.kind != FunctionKind {
+			return Value{}, rtError(pos, "%s is not a function (it is %s)", fun, fv.kind)
+		}
+		return m.callValue(pos, fv, "", vals)
 	}}
 }
 
@@ -380,6 +390,68 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// selectMinMax fuses select("key", a).min() / .max(), the usual shape of
+// conditions over multi-row results, into one pass that does not build the
+// selected array when every selected value is a number.
+func (c *compiler) selectMinMax(sel *CallExpr, isMax bool) (cnode, bool) {
+	id, ok := sel.Fun.(*Ident)
+	if !ok || id.Name != "select" || len(sel.Args) != 2 {
+		return cnode{}, false
+	}
+	key := c.node(sel.Args[0])
+	if !key.isConst || key.val.kind != StringKind {
+		return cnode{}, false
+	}
+	arr := c.compile(sel.Args[1])
+	if arr.isConst {
+		return cnode{}, false // folded by the general path
+	}
+	af, k, pos := arr.fn, key.val.s(), sel.Lparen
+	return cnode{fn: func(m *machine) (Value, error) {
+		a, err := af(m)
+		if err != nil {
+			return a, err
+		}
+		if a.kind == ArrayKind {
+			if err := m.step(pos, a.n); err != nil {
+				return Value{}, err
+			}
+			if v, ok := numericSelectMinMax(a.a(), k, isMax); ok {
+				return v, nil
+			}
+		}
+		t, err := biSelect(m, pos, key.val, a)
+		if err != nil {
+			return t, err
+		}
+		return m.minMax(pos, t.a(), isMax)
+	}}, true
+}
+
+// numericSelectMinMax is minMax over getField(row, key) for every row, for
+// the case where all those values are numbers other than NaN; ok is false
+// otherwise (and for an empty array).
+func numericSelectMinMax(rows []Value, key string, isMax bool) (Value, bool) {
+	var best float64
+	for j := range rows {
+		row := &rows[j]
+		if row.kind != ObjectKind {
+			return Value{}, false
+		}
+		e, _ := row.o().get(key)
+		if e.kind != NumberKind || e.num != e.num {
+			return Value{}, false
+		}
+		if j == 0 || isMax && e.num >= best || !isMax && e.num < best {
+			best = e.num
+		}
+	}
+	if len(rows) == 0 {
+		return Value{}, false
+	}
+	return Number(best), true
 }
 
 // minMax is Array.min() / Array.max() of §5.4.4: the element t[i] with

@@ -13,9 +13,10 @@ type Program struct {
 	expr     Expr
 	lim      Limits
 	root     opFn
-	constant bool  // the whole expression folded to val
-	val      Value // valid when constant
-	stateful bool  // root uses the machine's counters or arena
+	test     testFn // root as a bool, when the expression is boolean-valued
+	constant bool   // the whole expression folded to val
+	val      Value  // valid when constant
+	stateful bool   // root uses the machine's counters or arena
 	pool     sync.Pool
 
 	reMu    sync.Mutex
@@ -52,7 +53,7 @@ func CompileLimits(e Expr, lim Limits) (*Program, error) {
 		c.errors.Sort()
 		return nil, c.errors
 	}
-	p.root = n.fn
+	p.root, p.test = n.fn, n.test
 	p.stateful = c.stateful
 	if n.isConst {
 		p.constant, p.val = true, n.val
@@ -65,17 +66,45 @@ type cnode struct {
 	fn      opFn
 	isConst bool
 	val     Value
-	path    *path // set when the node is a variable with constant accesses
+	path    *path // a variable with constant accesses; fn is built lazily
+	// test, when set, computes the node's value as a Go bool: the node
+	// always yields a boolean (comparisons, !, && and || of such nodes).
+	test testFn
 }
 
-func constNode(v Value) cnode {
-	return cnode{fn: func(*machine) (Value, error) { return v, nil }, isConst: true, val: v}
+// testFn evaluates a boolean-valued node without building a Value.
+type testFn func(m *machine) (bool, error)
+
+func boolNode(t testFn) cnode { return cnode{test: t} }
+
+func constNode(v Value) cnode { return cnode{isConst: true, val: v} }
+
+// materialize builds the closure of a node that node() left without one
+// (constants, paths and boolean tests are often consumed without it).
+func materialize(n cnode) cnode {
+	if n.fn != nil {
+		return n
+	}
+	switch {
+	case n.isConst:
+		v := n.val
+		n.fn = func(*machine) (Value, error) { return v, nil }
+	case n.path != nil:
+		n.fn = n.path.eval
+	case n.test != nil:
+		t := n.test
+		n.fn = func(m *machine) (Value, error) {
+			b, err := t(m)
+			return Bool(b), err
+		}
+	}
+	return n
 }
 
 type compiler struct {
 	prog     *Program
 	errors   ErrorList
-	stateful bool // some node needs a pooled machine (limits, arena)
+	stateful bool                      // some node needs a pooled machine (limits, arena)
 	regexps  map[string]*regexp.Regexp // constant patterns compiled so far
 }
 
@@ -114,7 +143,14 @@ var builtins = map[string]int{
 	"toTimeUTC":   1,
 }
 
+// compile compiles e into a node whose fn is always set.
 func (c *compiler) compile(e Expr) cnode {
+	return materialize(c.node(e))
+}
+
+// node compiles e, leaving a path's closure unbuilt so that a parent
+// member or index access can extend the path instead.
+func (c *compiler) node(e Expr) cnode {
 	switch e := e.(type) {
 	case *Literal:
 		return constNode(e.Value)
@@ -129,10 +165,11 @@ func (c *compiler) compile(e Expr) cnode {
 	case *BinaryExpr:
 		return c.binary(e)
 	case *MemberExpr:
-		x := c.compile(e.X)
+		x := c.node(e.X)
 		if x.path != nil {
-			return x.path.extend(pathStep{pos: e.NamePos, name: e.Name}).node()
+			return x.path.add(pathStep{pos: e.NamePos, name: e.Name})
 		}
+		x = materialize(x)
 		xf, pos, name := x.fn, e.NamePos, e.Name
 		return c.fold(func(m *machine) (Value, error) {
 			a, err := xf(m)
@@ -152,7 +189,9 @@ func (c *compiler) compile(e Expr) cnode {
 func (c *compiler) ident(e *Ident) cnode {
 	for i, n := range varNames {
 		if n == e.Name {
-			return (&path{base: i}).node()
+			p := &path{base: i}
+			p.steps = p.buf[:0]
+			return cnode{path: p}
 		}
 	}
 	if _, ok := builtins[e.Name]; ok {
@@ -239,17 +278,25 @@ func (c *compiler) objectLit(e *ObjectLit) cnode {
 }
 
 func (c *compiler) unary(e *UnaryExpr) cnode {
-	x := c.compile(e.X)
-	xf := x.fn
+	x := c.node(e.X)
 	if e.Op == NOT {
-		return c.fold(func(m *machine) (Value, error) {
+		if x.isConst {
+			return constNode(Bool(!Truthy(x.val)))
+		}
+		if xt := x.test; xt != nil {
+			return boolNode(func(m *machine) (bool, error) {
+				b, err := xt(m)
+				return !b, err
+			})
+		}
+		xf := materialize(x).fn
+		return boolNode(func(m *machine) (bool, error) {
 			v, err := xf(m)
-			if err != nil {
-				return v, err
-			}
-			return Bool(!Truthy(v)), nil
-		}, x)
+			return err == nil && !Truthy(v), err
+		})
 	}
+	x = materialize(x)
+	xf := x.fn
 	// Unary minus is not defined by §5.4.7; like the binary operators it
 	// applies to numbers only and gives NaN otherwise.
 	return c.fold(func(m *machine) (Value, error) {
@@ -265,9 +312,14 @@ func (c *compiler) unary(e *UnaryExpr) cnode {
 }
 
 func (c *compiler) binary(e *BinaryExpr) cnode {
-	x, y := c.compile(e.X), c.compile(e.Y)
-	xf, yf := x.fn, y.fn
+	x, y := c.node(e.X), c.node(e.Y)
 	op, pos := e.Op, e.OpPos
+	// Closures are built only where needed: comparisons with a constant
+	// and && / || of tests consume the nodes' structure instead.
+	fns := func() (opFn, opFn) {
+		x, y = materialize(x), materialize(y)
+		return x.fn, y.fn
+	}
 	switch op {
 	case LAND:
 		if x.isConst {
@@ -276,6 +328,17 @@ func (c *compiler) binary(e *BinaryExpr) cnode {
 			}
 			return y
 		}
+		if x.test != nil && y.test != nil {
+			xt, yt := x.test, y.test
+			return boolNode(func(m *machine) (bool, error) {
+				a, err := xt(m)
+				if err != nil || !a {
+					return false, err
+				}
+				return yt(m)
+			})
+		}
+		xf, yf := fns()
 		return cnode{fn: func(m *machine) (Value, error) {
 			a, err := xf(m)
 			if err != nil || !Truthy(a) {
@@ -290,6 +353,17 @@ func (c *compiler) binary(e *BinaryExpr) cnode {
 			}
 			return y
 		}
+		if x.test != nil && y.test != nil {
+			xt, yt := x.test, y.test
+			return boolNode(func(m *machine) (bool, error) {
+				a, err := xt(m)
+				if err != nil || a {
+					return a, err
+				}
+				return yt(m)
+			})
+		}
+		xf, yf := fns()
 		return cnode{fn: func(m *machine) (Value, error) {
 			a, err := xf(m)
 			if err != nil || Truthy(a) {
@@ -299,24 +373,30 @@ func (c *compiler) binary(e *BinaryExpr) cnode {
 		}}
 	case LSS, LEQ, GTR, GEQ, EQL, NEQ:
 		if y.isConst && x.path != nil {
-			return cnode{fn: comparePathConst(op, x.path, y.val)}
+			return boolNode(comparePathConst(op, x.path, y.val))
 		}
 		if y.isConst && !x.isConst {
-			return cnode{fn: compareConst(op, xf, y.val)}
+			x = materialize(x)
+			return boolNode(compareConst(op, x.fn, y.val))
 		}
-		return c.fold(func(m *machine) (Value, error) {
+		if x.isConst && y.isConst {
+			return constNode(Bool(compare(op, x.val, y.val)))
+		}
+		xf, yf := fns()
+		return boolNode(func(m *machine) (bool, error) {
 			a, err := xf(m)
 			if err != nil {
-				return a, err
+				return false, err
 			}
 			b, err := yf(m)
 			if err != nil {
-				return b, err
+				return false, err
 			}
-			return Bool(compare(op, a, b)), nil
-		}, x, y)
+			return compare(op, a, b), nil
+		})
 	case ADD:
 		c.stateful = true
+		xf, yf := fns()
 		return c.fold(func(m *machine) (Value, error) {
 			a, err := xf(m)
 			if err != nil {
@@ -329,6 +409,7 @@ func (c *compiler) binary(e *BinaryExpr) cnode {
 			return m.add(pos, a, b)
 		}, x, y)
 	case SUB, MUL, QUO, REM:
+		xf, yf := fns()
 		return c.fold(func(m *machine) (Value, error) {
 			a, err := xf(m)
 			if err != nil {
@@ -346,117 +427,119 @@ func (c *compiler) binary(e *BinaryExpr) cnode {
 
 // compareConst specialises "x op constant", the shape of almost every
 // objective and trigger (value[0].percentage >= 99.5).
-func compareConst(op Token, xf opFn, k Value) opFn {
+func compareConst(op Token, xf opFn, k Value) testFn {
 	if k.kind == NumberKind {
 		kn := k.num
-		return func(m *machine) (Value, error) {
+		return func(m *machine) (bool, error) {
 			a, err := xf(m)
 			if err != nil {
-				return a, err
+				return false, err
 			}
 			if a.kind == NumberKind {
 				an := a.num
 				switch op {
 				case LSS:
-					return Bool(an < kn), nil
+					return an < kn, nil
 				case GTR:
-					return Bool(an > kn), nil
+					return an > kn, nil
 				case LEQ:
-					return Bool(an <= kn), nil
+					return an <= kn, nil
 				case GEQ:
-					return Bool(an >= kn), nil
+					return an >= kn, nil
 				case EQL:
-					return Bool(an == kn), nil
+					return an == kn, nil
 				case NEQ:
-					return Bool(an != kn), nil
+					return an != kn, nil
 				}
 			}
-			return Bool(compare(op, a, k)), nil
+			return compare(op, a, k), nil
 		}
 	}
 	if k.kind == StringKind && (op == EQL || op == NEQ) {
 		ks := k.s()
-		return func(m *machine) (Value, error) {
+		return func(m *machine) (bool, error) {
 			a, err := xf(m)
 			if err != nil {
-				return a, err
+				return false, err
 			}
 			if a.kind == StringKind {
-				return Bool((a.s() == ks) == (op == EQL)), nil
+				return (a.s() == ks) == (op == EQL), nil
 			}
-			return Bool(compare(op, a, k)), nil
+			return compare(op, a, k), nil
 		}
 	}
-	return func(m *machine) (Value, error) {
+	return func(m *machine) (bool, error) {
 		a, err := xf(m)
 		if err != nil {
-			return a, err
+			return false, err
 		}
-		return Bool(compare(op, a, k)), nil
+		return compare(op, a, k), nil
 	}
 }
 
 // comparePathConst is compareConst for a path operand, calling the path
 // directly rather than through a closure.
-func comparePathConst(op Token, p *path, k Value) opFn {
+func comparePathConst(op Token, p *path, k Value) testFn {
 	if k.kind == NumberKind {
 		kn := k.num
-		return func(m *machine) (Value, error) {
+		return func(m *machine) (bool, error) {
 			a, err := p.eval(m)
 			if err != nil {
-				return a, err
+				return false, err
 			}
 			if a.kind == NumberKind {
 				an := a.num
 				switch op {
 				case LSS:
-					return Bool(an < kn), nil
+					return an < kn, nil
 				case GTR:
-					return Bool(an > kn), nil
+					return an > kn, nil
 				case LEQ:
-					return Bool(an <= kn), nil
+					return an <= kn, nil
 				case GEQ:
-					return Bool(an >= kn), nil
+					return an >= kn, nil
 				case EQL:
-					return Bool(an == kn), nil
+					return an == kn, nil
 				case NEQ:
-					return Bool(an != kn), nil
+					return an != kn, nil
 				}
 			}
-			return Bool(compare(op, a, k)), nil
+			return compare(op, a, k), nil
 		}
 	}
 	if k.kind == StringKind && (op == EQL || op == NEQ) {
 		ks, want := k.s(), op == EQL
-		return func(m *machine) (Value, error) {
+		return func(m *machine) (bool, error) {
 			a, err := p.eval(m)
 			if err != nil {
-				return a, err
+				return false, err
 			}
 			if a.kind == StringKind {
-				return Bool((a.s() == ks) == want), nil
+				return (a.s() == ks) == want, nil
 			}
-			return Bool(compare(op, a, k)), nil
+			return compare(op, a, k), nil
 		}
 	}
-	return func(m *machine) (Value, error) {
+	return func(m *machine) (bool, error) {
 		a, err := p.eval(m)
 		if err != nil {
-			return a, err
+			return false, err
 		}
-		return Bool(compare(op, a, k)), nil
+		return compare(op, a, k), nil
 	}
 }
 
 func (c *compiler) index(e *IndexExpr) cnode {
-	x, i := c.compile(e.X), c.compile(e.Index)
+	x, i := c.node(e.X), c.compile(e.Index)
 	xf, iff, pos := x.fn, i.fn, e.Lbrack
 	if i.isConst && x.path != nil && (i.val.kind == StringKind || i.val.kind == NumberKind) {
 		if i.val.kind == StringKind {
-			return x.path.extend(pathStep{pos: pos, name: i.val.s()}).node()
+			return x.path.add(pathStep{pos: pos, name: i.val.s()})
 		}
-		return x.path.extend(pathStep{pos: pos, idx: i.val.num, isIdx: true}).node()
+		return x.path.add(pathStep{pos: pos, idx: i.val.num, isIdx: true})
 	}
+	x = materialize(x)
+	xf = x.fn
 	if i.isConst && !x.isConst {
 		k := i.val
 		switch k.kind {

@@ -33,6 +33,10 @@ func (p *Program) Eval(env *Env) (Value, error) {
 		env = nullEnv
 	}
 	if !p.stateful {
+		if p.test != nil {
+			b, err := p.test(&env.ro)
+			return Bool(b), err
+		}
 		return p.root(&env.ro)
 	}
 	m, _ := p.pool.Get().(*machine)

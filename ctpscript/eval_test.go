@@ -652,3 +652,34 @@ func TestEvalNilEnv(t *testing.T) {
 		t.Errorf("EvalBool(nil) = %v, %v", ok, err)
 	}
 }
+
+// The fused select(k, a).min()/.max() must agree with the general
+// definition on any data, including non-numbers, NaN-like values and
+// ragged rows.
+func TestSelectMinMaxFusedMatchesGeneral(t *testing.T) {
+	results := []string{
+		`[]`,
+		`[{"k": 3}, {"k": 1}, {"k": 3}]`,
+		`[{"k": 0}, {"k": -0}]`,
+		`[{"k": 1}, {"j": 2}]`,
+		`[{"k": "b"}, {"k": "a"}]`,
+		`[{"k": 2}, {"k": "10"}, {"k": "9"}]`,
+		`[{"k": "10"}, {"k": "9"}, {"k": 9.5}]`,
+		`[{"k": [1]}, {"k": 1}]`,
+		`[null, {"k": 1}, [5], 7]`,
+		`[{"k": true}, {"k": 1}, {"k": "1"}]`,
+	}
+	for _, r := range results {
+		env, err := Bind([]byte(r), time.Time{}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"min", "max"} {
+			fused := run(t, env, `select("k", value).`+m+`()`)
+			general := run(t, env, `[select("k", value)][0].`+m+`()`)
+			if fused != general {
+				t.Errorf("%s over %s: fused %s, general %s", m, r, fused, general)
+			}
+		}
+	}
+}

@@ -124,11 +124,14 @@ func (p *parser) node(pos int) {
 	}
 }
 
-// enter guards parser recursion against MaxDepth so that hostile input such
-// as "((((((((..." cannot overflow the stack.
+// enter guards parser recursion so that hostile input such as "((((((..."
+// cannot overflow the stack. One tree level costs at most four parser
+// levels (parentheses, binary, unary, postfix), so the guard is 4*MaxDepth;
+// checkDepth then enforces MaxDepth on the tree itself, which keeps the
+// canonical, fully parenthesised form of an accepted expression acceptable.
 func (p *parser) enter(pos int) {
 	p.depth++
-	if p.depth > p.lim.MaxDepth {
+	if p.depth > 4*p.lim.MaxDepth {
 		p.fail(pos, fmt.Sprintf("expression nested too deeply: more than %d levels", p.lim.MaxDepth))
 	}
 }

@@ -165,7 +165,8 @@ func TestParseLimits(t *testing.T) {
 		{"long operator chain is rejected by depth", strings.Repeat("1+", 500) + "1", Limits{}, "nested too deeply"},
 		{"too many nodes are rejected", "[" + strings.Repeat("1,", 2500) + "1]", Limits{MaxSource: 1 << 20}, "expression too complex: more than 2000 nodes"},
 		{"custom node limit applies", "[1,2,3,4]", Limits{MaxNodes: 3}, "more than 3 nodes"},
-		{"custom depth limit applies", "((1))", Limits{MaxDepth: 2}, "more than 2 levels"},
+		{"custom depth limit applies", "!!!1", Limits{MaxDepth: 2}, "more than 2 levels"},
+		{"redundant parentheses beyond the parser guard are rejected", strings.Repeat("(", 20) + "1" + strings.Repeat(")", 20), Limits{MaxDepth: 2}, "more than 2 levels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
 	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 // failingStore breaks Measurement reads to exercise the 500 path.
@@ -143,5 +145,36 @@ func TestNoMetricsRoute(t *testing.T) {
 	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != 404 {
 		t.Errorf("status %d, want 404", rec.Code)
+	}
+}
+
+// TestOpenAPIDescribesEveryV1Route keeps /api/v1/openapi.json honest: every
+// /api/v1 route of the table is in the document, and nothing else is.
+func TestOpenAPIDescribesEveryV1Route(t *testing.T) {
+	db := testkit.MustOpenDB(t, "sqlite")
+	srv := New(Config{Store: db.CTP(), Catalogs: sqldb.NewCatalogStore(db, nil), Registry: prometheus.NewRegistry()})
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, rt := range append(srv.routes(), srv.catalogRoutes()...) {
+		if rt.method == "" || !(strings.HasPrefix(rt.path, "/api/v1/") || !strings.HasPrefix(rt.path, "/api/")) {
+			continue
+		}
+		key := strings.ToLower(rt.method) + " " + rt.path
+		served[key] = true
+		if _, ok := doc.Paths[rt.path][strings.ToLower(rt.method)]; !ok {
+			t.Errorf("%s %s is served but not in openapi.json", rt.method, rt.path)
+		}
+	}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			if m != "parameters" && !served[m+" "+p] {
+				t.Errorf("openapi.json describes %s %s, which is not served", strings.ToUpper(m), p)
+			}
+		}
 	}
 }

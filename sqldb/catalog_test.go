@@ -2,12 +2,14 @@ package sqldb_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/catalog"
+	"github.com/cloudtrust/cloudtrust/catalog/builtin"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/formats/oscal"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
@@ -236,4 +238,48 @@ func BenchmarkImportNISTHigh(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDecodeHighGeneric is the baseline for BenchmarkImportNISTHigh:
+// decoding the same file with encoding/json into generic values only.
+func BenchmarkDecodeHighGeneric(b *testing.B) {
+	data, err := os.ReadFile(highFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSearchControls runs full-text searches over the built-in
+// catalogs (SP 800-53, its four baselines, CSF 2.0: six catalogs, 2,219
+// controls) on SQLite and reports the 99th percentile latency.
+func BenchmarkSearchControls(b *testing.B) {
+	db := testkit.MustOpenDB(b, "sqlite")
+	s := db.CatalogStore()
+	ctx := context.Background()
+	if _, err := builtin.Ensure(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	queries := []catalog.ControlQuery{
+		{Text: "account management"}, {Text: "audit log retention"}, {Text: "encryption"},
+		{ID: "AC-2(1)"}, {Text: "supply chain", Catalogs: []string{"nist-800-53@5.1.1", "csf@2.0"}},
+		{PropName: "status", PropValue: "withdrawn"}, {Text: "incident response plan"}, {Text: "zzzz-no-match"},
+	}
+	var lat []time.Duration
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		if _, err := s.SearchControls(ctx, queries[i%len(queries)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 }

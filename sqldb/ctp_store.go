@@ -38,15 +38,36 @@ type querier interface {
 }
 
 func (s *CTPStore) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	return q.ExecContext(ctx, s.d.rebind(query), args...)
+	query = s.d.rebind(query)
+	if st := s.db.prepared(ctx, query); st != nil {
+		if tx, ok := q.(*sql.Tx); ok {
+			st = tx.StmtContext(ctx, st)
+		}
+		return st.ExecContext(ctx, args...)
+	}
+	return q.ExecContext(ctx, query, args...)
 }
 
 func (s *CTPStore) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, s.d.rebind(query), args...)
+	query = s.d.rebind(query)
+	if st := s.db.prepared(ctx, query); st != nil {
+		if tx, ok := q.(*sql.Tx); ok {
+			st = tx.StmtContext(ctx, st)
+		}
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.QueryRowContext(ctx, query, args...)
 }
 
 func (s *CTPStore) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	return q.QueryContext(ctx, s.d.rebind(query), args...)
+	query = s.d.rebind(query)
+	if st := s.db.prepared(ctx, query); st != nil {
+		if tx, ok := q.(*sql.Tx); ok {
+			st = tx.StmtContext(ctx, st)
+		}
+		return st.QueryContext(ctx, args...)
+	}
+	return q.QueryContext(ctx, query, args...)
 }
 
 // nextChange draws a changeId from the database-wide counter. Values only
@@ -55,7 +76,7 @@ func (s *CTPStore) query(ctx context.Context, q querier, query string, args ...a
 // serves every resource a transaction touches.
 func (s *CTPStore) nextChange(ctx context.Context, tx *sql.Tx) (string, error) {
 	var n int64
-	if err := tx.QueryRowContext(ctx, s.d.nextChange).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, tx, s.d.nextChange).Scan(&n); err != nil {
 		return "", translate(err)
 	}
 	return strconv.FormatInt(n, 10), nil

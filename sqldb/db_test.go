@@ -175,3 +175,53 @@ func TestConcurrentUpdatesOfOneMeasurementAreSerialised(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentMixedWritesInOneViewSucceed(t *testing.T) {
+	// Updates, creations and deletes that lock the same parents in
+	// different orders: PostgreSQL may pick deadlock victims, which the
+	// store runs again; no call may fail.
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newStore(db)
+		tr := mustTree(t, s, nil)
+		var wg sync.WaitGroup
+		errs := make(chan error, 1000)
+		run := func(n int, f func(i int) error) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < n; i++ {
+					errs <- f(i)
+				}
+			}()
+		}
+		for w := 0; w < 3; w++ {
+			run(20, func(i int) error {
+				_, err := s.UpdateMeasurement(ctx, tr.meas.ID, alert(`[{"value":1}]`, t0, nil))
+				return err
+			})
+			run(20, func(i int) error {
+				return s.CreateAttribute(ctx, &ctp.Attribute{AssetID: tr.asset.ID})
+			})
+			run(10, func(i int) error {
+				a := &ctp.Asset{ServiceViewID: tr.view.ID}
+				if err := s.CreateAsset(ctx, a); err != nil {
+					return err
+				}
+				at := &ctp.Attribute{AssetID: a.ID}
+				if err := s.CreateAttribute(ctx, at); err != nil {
+					return err
+				}
+				if err := s.CreateMeasurement(ctx, &ctp.Measurement{AttributeID: at.ID, MetricID: tr.metric.ID}); err != nil {
+					return err
+				}
+				return s.Delete(ctx, ctp.Ref{Kind: ctp.KindAsset, ID: a.ID})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+	})
+}

@@ -85,7 +85,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
-	return db.applyMigrations(ctx, steps, func(ctx context.Context) (*sql.Tx, error) { return db.db.BeginTx(ctx, nil) })
+	return db.applyMigrations(ctx, steps, db.begin)
 }
 
 func (db *DB) applyMigrations(ctx context.Context, steps []migration, begin func(context.Context) (*sql.Tx, error)) error {

@@ -79,9 +79,9 @@ func Load() (*Content, error) {
 	return out, nil
 }
 
-// Ensure stores every built-in catalog and mapping set that the store does
-// not have yet, each in its own transaction, and returns the ids it added.
-// It never overwrites: a user may have replaced built-in content.
+// Ensure stores, in one transaction, every built-in catalog and mapping set
+// that the store does not have yet, and returns the ids it added. It never
+// overwrites: a user may have replaced built-in content.
 func Ensure(ctx context.Context, s catalog.Store) ([]string, error) {
 	have := map[string]bool{}
 	infos, err := s.Catalogs(ctx)
@@ -106,23 +106,25 @@ func Ensure(ctx context.Context, s catalog.Store) ([]string, error) {
 		return nil, err
 	}
 	var added []string
+	var cats []*catalog.Catalog
+	var newSets []*catalog.MappingSet
 	for _, c := range content.Catalogs {
-		if have[c.ID()] {
-			continue
+		if !have[c.ID()] {
+			cats = append(cats, c)
+			added = append(added, c.ID())
 		}
-		if err := s.PutCatalog(ctx, c, false); err != nil && cloudtrust.ErrorCode(err) != cloudtrust.ECONFLICT {
-			return added, err
-		}
-		added = append(added, c.ID())
 	}
 	for _, m := range content.MappingSets {
-		if have["set:"+m.ID] {
-			continue
+		if !have["set:"+m.ID] {
+			newSets = append(newSets, m)
+			added = append(added, m.ID)
 		}
-		if err := s.PutMappingSet(ctx, m, false); err != nil && cloudtrust.ErrorCode(err) != cloudtrust.ECONFLICT {
-			return added, err
+	}
+	if err := s.PutAll(ctx, cats, newSets, false); err != nil {
+		if cloudtrust.ErrorCode(err) == cloudtrust.ECONFLICT {
+			return nil, nil // another process installed them meanwhile
 		}
-		added = append(added, m.ID)
+		return nil, err
 	}
 	return added, nil
 }

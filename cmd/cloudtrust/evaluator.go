@@ -1,10 +1,13 @@
 package main
 
 import (
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/monitor"
 )
 
-// newEvaluator returns the CTPScript evaluator used for objectives and
-// triggers: monitor.Conditions, which caches compiled conditions.
-func newEvaluator() ctp.Evaluator { return &monitor.Conditions{} }
+// newEvaluator returns the CTPScript evaluator for objectives and triggers;
+// timeUTC("now") in conditions reads clock.
+func newEvaluator(clock cloudtrust.Clock) ctp.Evaluator {
+	return &monitor.Conditions{Now: clock.Now}
+}

@@ -39,6 +39,7 @@ func newHandler(h handlerConfig) http.Handler {
 		DB:           h.db.SQL(),
 		Ready:        h.db.Ping,
 		MaxBodyBytes: h.cfg.MaxBodyBytes,
+		Catalogs:     h.db.CatalogStore(),
 	})
 	if !h.logger.Enabled(context.Background(), slog.LevelDebug) {
 		return api

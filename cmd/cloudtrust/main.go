@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"account":   {"create, list and delete CTP accounts (create|list|delete)", runAccount},
 		"ctpscript": {"evaluate a CTPScript expression against a result (eval)", runCTPScript},
 		"version":   {"print the version", runVersion},
+		"catalog":   {"control catalogs and mappings (import|export|diff|coverage|list|search|mappings)", runCatalog},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/cloudtrust/cloudtrust/catalog/builtin"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 )
 
@@ -61,7 +62,7 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		}
 	}()
 	store := db.CTP()
-	eval := newEvaluator()
+	eval := newEvaluator(clock)
 
 	if err := bootstrapAdmin(ctx, store, cfg.BootstrapToken, clock, logger); err != nil {
 		return err
@@ -70,6 +71,12 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		if err := loadDemo(ctx, store, eval, clock, logger); err != nil {
 			return err
 		}
+	}
+
+	if added, err := builtin.Ensure(ctx, db.CatalogStore()); err != nil {
+		return fmt.Errorf("install built-in catalogs: %w", err)
+	} else if len(added) > 0 {
+		logger.Info("installed built-in catalogs", "ids", added)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -356,7 +356,7 @@ func TestParseBadInput(t *testing.T) {
 		{"unknown root", strings.NewReader(`{"cat":{}}`), cloudtrust.EINVALID, "not an OSCAL model"},
 		{"profile without imports", strings.NewReader(`{"profile":{"uuid":"u","metadata":{"title":"t","last-modified":"x","version":"1","oscal-version":"1.1.2"},"imports":[]}}`), cloudtrust.EINVALID, "profile.imports"},
 		{"200 MB upload is refused", io.LimitReader(endless{}, 200<<20), cloudtrust.ETOOLARGE, "larger than"},
-		{"XML is not implemented yet", strings.NewReader("<catalog/>"), cloudtrust.ENOTIMPLEMENTED, "XML"},
+		{"XML without OSCAL metadata", strings.NewReader("<catalog uuid=\"u\"/>"), cloudtrust.EINVALID, "catalog.metadata"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

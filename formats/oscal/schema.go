@@ -2,7 +2,7 @@ package oscal
 
 import (
 	"bytes"
-	_ "embed" // the OSCAL schema
+	_ "embed" // the OSCAL schemas
 	"strings"
 	"sync"
 
@@ -11,47 +11,66 @@ import (
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 )
 
-// schemaJSON is NIST's OSCAL 1.1.3 "complete" JSON schema (all seven
-// models), a public-domain NIST work. It is the release asset
-// oscal_complete_schema.json of usnistgov/OSCAL v1.1.3, copied unchanged
-// from the copy embedded in github.com/defenseunicorns/go-oscal v0.7.1
-// (src/internal/schemas/oscal_complete_schema-1-1-3.json).
+// The schemas are NIST's OSCAL "complete" JSON schemas (all models),
+// public-domain NIST works: the release assets oscal_complete_schema.json of
+// usnistgov/OSCAL v1.1.3 and v1.2.2, copied unchanged from the copies
+// embedded in github.com/defenseunicorns/go-oscal v0.7.1
+// (src/internal/schemas/oscal_complete_schema-1-1-3.json and -1-2-2.json).
+// 1.1.3 validates catalogs, profiles and the other 1.1 models; 1.2.2 adds
+// the mapping-collection model.
 //
 //go:embed schema/oscal_complete_schema-1.1.3.json
-var schemaJSON []byte
+var schema113 []byte
 
-const schemaURL = "http://csrc.nist.gov/ns/oscal/1.0/1.1.3/oscal-complete-schema.json"
+//go:embed schema/oscal_complete_schema-1.2.2.json
+var schema122 []byte
 
-var (
-	schemaOnce sync.Once
-	schema     *jsonschema.Schema
-	schemaErr  error
-)
-
-func compiled() (*jsonschema.Schema, error) {
-	schemaOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		c := jsonschema.NewCompiler()
-		if err := c.AddResource(schemaURL, doc); err != nil {
-			schemaErr = err
-			return
-		}
-		schema, schemaErr = c.Compile(schemaURL)
-	})
-	return schema, schemaErr
+var schemas = map[string]*compiledSchema{
+	"1.1.3": {url: "http://csrc.nist.gov/ns/oscal/1.0/1.1.3/oscal-complete-schema.json", data: schema113},
+	"1.2.2": {url: "http://csrc.nist.gov/ns/oscal/1.0/1.2.2/oscal-complete-schema.json", data: schema122},
 }
 
-// ValidateJSON validates an OSCAL JSON document against the OSCAL 1.1.3 JSON
-// schema with a JSON-schema validator (santhosh-tekuri/jsonschema). The
-// error lists the failing JSON pointers.
-func ValidateJSON(data []byte) error {
-	s, err := compiled()
+type compiledSchema struct {
+	url  string
+	data []byte
+	once sync.Once
+	s    *jsonschema.Schema
+	err  error
+}
+
+func (c *compiledSchema) compile() (*jsonschema.Schema, error) {
+	c.once.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(c.data))
+		if err != nil {
+			c.err = err
+			return
+		}
+		comp := jsonschema.NewCompiler()
+		if err := comp.AddResource(c.url, doc); err != nil {
+			c.err = err
+			return
+		}
+		c.s, c.err = comp.Compile(c.url)
+	})
+	return c.s, c.err
+}
+
+// ValidateJSON validates an OSCAL JSON document against the OSCAL 1.1.3
+// JSON schema; see ValidateJSONVersion.
+func ValidateJSON(data []byte) error { return ValidateJSONVersion(data, OSCALVersion) }
+
+// ValidateJSONVersion validates an OSCAL JSON document against NIST's JSON
+// schema of the given OSCAL version ("1.1.3" or "1.2.2") with a JSON-schema
+// validator (santhosh-tekuri/jsonschema). The error lists the failing JSON
+// pointers.
+func ValidateJSONVersion(data []byte, version string) error {
+	cs, ok := schemas[version]
+	if !ok {
+		return cloudtrust.Errorf(cloudtrust.EINVALID, "oscal: no schema for OSCAL %s (have 1.1.3, 1.2.2)", version)
+	}
+	s, err := cs.compile()
 	if err != nil {
-		return cloudtrust.Errorf(cloudtrust.EINTERNAL, "oscal: compile schema: %v", err)
+		return cloudtrust.Errorf(cloudtrust.EINTERNAL, "oscal: compile schema %s: %v", version, err)
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
@@ -67,7 +86,7 @@ func ValidateJSON(data []byte) error {
 			}
 			msg = strings.Join(leaves, "; ")
 		}
-		return invalidf("does not validate against the OSCAL %s schema: %s", OSCALVersion, msg)
+		return invalidf("does not validate against the OSCAL %s schema: %s", version, msg)
 	}
 	return nil
 }

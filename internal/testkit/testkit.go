@@ -2,7 +2,7 @@
 // and a fresh migrated PostgreSQL database on a private cluster started once
 // per test binary (or on the server named by CLOUDTRUST_TEST_POSTGRES_URL).
 //
-// Use it from TestMain:
+// Use it from TestMain (or Run, when TestMain has more to do):
 //
 //	func TestMain(m *testing.M) { testkit.Main(m) }
 //
@@ -33,13 +33,34 @@ const (
 // setupTimeout bounds opening and migrating one test database.
 const setupTimeout = 2 * time.Minute
 
-// Main runs the tests of a package and then stops the PostgreSQL cluster
-// the harness started, if any. Call it from TestMain.
+// Main runs the tests of a package, stops the PostgreSQL cluster the harness
+// started (if any) and exits. Call it from TestMain.
 func Main(m *testing.M) {
+	os.Exit(Run(m))
+}
+
+// Run is Main without the exit, for a TestMain that has its own cleanup to
+// do (e.g. a built binary): it runs the tests, stops the cluster and returns
+// the exit code.
+func Run(m *testing.M) int {
 	mainCalled.Store(true)
 	code := m.Run()
 	stopPostgres()
-	os.Exit(code)
+	return code
+}
+
+// PostgresURL returns the URL of a fresh, empty (not migrated) PostgreSQL
+// database, dropped at t.Cleanup, for tests that hand a database to a real
+// cloudtrust process. It fails the test when PostgreSQL cannot be set up.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	u, err := newPostgresDatabase(ctx, t)
+	if err != nil {
+		t.Fatalf("testkit: PostgreSQL: %v", err)
+	}
+	return u
 }
 
 // RequireAll reports whether CLOUDTRUST_TEST_REQUIRE_ALL=1 is set.
