@@ -128,6 +128,7 @@ const (
 	Full
 )
 
+// String returns "full", "partial" or "none".
 func (s Strength) String() string {
 	switch s {
 	case Full:

@@ -33,7 +33,12 @@ func builtinFor(name string) builtinFn {
 
 // call compiles a function or method call.
 func (c *compiler) call(e *CallExpr) cnode {
-	args := make([]cnode, len(e.Args))
+	var buf [2]cnode
+	args := buf[:0]
+	if len(e.Args) > len(buf) {
+		args = make([]cnode, 0, len(e.Args))
+	}
+	args = args[:len(e.Args)]
 	for i, a := range e.Args {
 		args[i] = c.compile(a)
 	}
@@ -158,6 +163,9 @@ func (c *compiler) direct(name string, pos int, args []cnode) cnode {
 			var err error
 			if re, err = compileERE(pattern); err != nil {
 				return c.errorf(pos, "%s: %v", name, err)
+			}
+			if c.regexps == nil {
+				c.regexps = make(map[string]*regexp.Regexp)
 			}
 			c.regexps[pattern] = re
 		}

@@ -47,7 +47,7 @@ func CompileLimits(e Expr, lim Limits) (*Program, error) {
 		return nil, ErrorList{{Offset: 0, Msg: "empty expression"}}
 	}
 	p := &Program{expr: e, lim: lim.withDefaults()}
-	c := &compiler{prog: p, regexps: make(map[string]*regexp.Regexp)}
+	c := &compiler{prog: p}
 	n := c.compile(e)
 	if err := c.errors.Err(); err != nil {
 		c.errors.Sort()

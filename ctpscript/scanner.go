@@ -80,7 +80,15 @@ func (s *Scanner) peekRune() (rune, int) {
 // Scan returns the next token, its byte offset and its literal: the decoded
 // value for STRING, the source text for NUMBER and IDENT, "" otherwise.
 func (s *Scanner) Scan() (pos int, tok Token, lit string) {
-	for {
+	for s.offset < len(s.src) {
+		c := s.src[s.offset]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			s.offset++
+			continue
+		}
+		if c < utf8.RuneSelf && c != '\v' && c != '\f' {
+			break
+		}
 		r, w := s.peekRune()
 		if r == utf8.RuneError && w == 1 {
 			s.error(s.offset, "invalid UTF-8 encoding")
@@ -183,6 +191,19 @@ func (s *Scanner) Scan() (pos int, tok Token, lit string) {
 // scanIdent scans an IdentifierName, decoding \uXXXX escapes (ECMA-262 §7.6).
 func (s *Scanner) scanIdent() string {
 	start := s.offset
+	// Fast path: ASCII identifier characters.
+	i := s.offset
+	for ; i < len(s.src); i++ {
+		c := s.src[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '$' || i > start && '0' <= c && c <= '9' {
+			continue
+		}
+		break
+	}
+	if i == len(s.src) || s.src[i] < utf8.RuneSelf && s.src[i] != '\\' {
+		s.offset = i
+		return s.src[start:i]
+	}
 	var b *strings.Builder
 	first := true
 	for s.offset < len(s.src) {

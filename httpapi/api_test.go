@@ -65,6 +65,9 @@ func checkCommon(t *testing.T, r response) {
 			t.Errorf("error body %s, want {\"error\": \"...\"} only", r.body)
 		}
 	}
+	if r.status == 405 && r.header.Get("Allow") == "" {
+		t.Errorf("405 without an Allow header")
+	}
 	if r.status == 401 && r.header.Get("WWW-Authenticate") != `Bearer scope="CTP API 1.0"` {
 		t.Errorf("WWW-Authenticate %q", r.header.Get("WWW-Authenticate"))
 	}

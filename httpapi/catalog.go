@@ -130,6 +130,9 @@ func (s *Server) handleCatalogImport(w http.ResponseWriter, r *http.Request, _ *
 	}
 	if strings.HasSuffix(r.URL.Path, "/mappings") && opt.Format == "" {
 		opt.Format = importer.FormatMappingCSV
+		if importer.Detect(data) == importer.FormatOSCALMapping {
+			opt.Format = importer.FormatOSCALMapping
+		}
 	}
 	res, err := importer.Import(r.Context(), s.cfg.Catalogs, data, opt)
 	if err != nil {
@@ -247,7 +250,8 @@ func (s *Server) handleMappingSetList(w http.ResponseWriter, r *http.Request, _ 
 	writeJSON(w, map[string]any{"mappingSets": list})
 }
 
-// handleMappingSetGet returns a set as JSON, or ?format=csv as CSV.
+// handleMappingSetGet returns a set as JSON, ?format=csv as CSV, or
+// ?format=oscal as an OSCAL 1.2 mapping-collection.
 func (s *Server) handleMappingSetGet(w http.ResponseWriter, r *http.Request, _ *call) {
 	set, err := s.cfg.Catalogs.MappingSet(r.Context(), r.PathValue("set"))
 	if err != nil {
@@ -257,6 +261,11 @@ func (s *Server) handleMappingSetGet(w http.ResponseWriter, r *http.Request, _ *
 	switch r.URL.Query().Get("format") {
 	case "", "json":
 		writeJSON(w, set)
+	case "oscal":
+		w.Header().Set("Content-Type", "application/json")
+		if err := mapping.WriteOSCAL(w, set, s.clock.Now()); err != nil {
+			s.logger.Warn("write mapping-collection", "err", err)
+		}
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Last-Modified", set.Provenance.ImportedAt.UTC().Format(http.TimeFormat))
@@ -264,7 +273,7 @@ func (s *Server) handleMappingSetGet(w http.ResponseWriter, r *http.Request, _ *
 			s.logger.Warn("write mapping csv", "err", err)
 		}
 	default:
-		s.Error(w, r, invalidf("format: want json or csv"))
+		s.Error(w, r, invalidf("format: want json, csv or oscal"))
 	}
 }
 

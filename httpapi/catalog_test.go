@@ -87,6 +87,12 @@ func TestCatalogAPI(t *testing.T) {
 			{name: "a bad mapping CSV names row and column", method: "POST", path: "/api/v1/mappings?source=mini@1.0&target=mini@2.0&id=bad", token: adminToken, body: "source_control,target_control,relation\nac-1,ac-1,kind-of\n", status: 400, want: "row 2, column relation"},
 			{name: "the set lists", method: "GET", path: "/api/v1/mappings?catalog=mini@2.0", token: readerToken, status: 200, want: `"author":"tester"`},
 			{name: "the set exports as CSV", method: "GET", path: "/api/v1/mappings/" + url.PathEscape("mini@1.0->mini@2.0") + "?format=csv", token: readerToken, status: 200, want: "mini@1.0,ac-2,mini@2.0,ac-2,subset-of,Partial Gap"},
+			{name: "the set exports as an OSCAL mapping-collection", method: "GET", path: "/api/v1/mappings/" + url.PathEscape("mini@1.0->mini@2.0") + "?format=oscal", token: readerToken, status: 200,
+				check: func(t *testing.T, body []byte) {
+					if err := oscal.ValidateJSONVersion(body, "1.2.2"); err != nil {
+						t.Fatal(err)
+					}
+				}},
 			{name: "a control's mappings", method: "GET", path: "/api/v1/catalogs/mini@1.0/controls/ac-2/mappings?to=mini@2.0", token: readerToken, status: 200, want: `"relation":"subset-of"`},
 			{name: "mappings need a target", method: "GET", path: "/api/v1/catalogs/mini@1.0/controls/ac-2/mappings", token: readerToken, status: 400, want: "to: required"},
 			{name: "coverage lists gaps", method: "POST", path: "/api/v1/catalogs/mini@2.0/coverage", token: readerToken, ctype: "application/json",
@@ -166,4 +172,3 @@ func TestCatalogAPIImportsNISTProfile(t *testing.T) {
 		t.Fatalf("%s", rec.Body)
 	}
 }
-

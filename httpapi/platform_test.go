@@ -178,3 +178,25 @@ func TestOpenAPIDescribesEveryV1Route(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySignatureIsServed: the route table and ctp.SignatureTags agree
+// both ways (New panics on a route without tags; this checks the converse).
+func TestEverySignatureIsServed(t *testing.T) {
+	srv := New(Config{})
+	served := map[string]bool{}
+	for _, rt := range srv.routes() {
+		if rt.public {
+			continue
+		}
+		rel := strings.TrimPrefix(rt.path, CTPPrefix)
+		if rel == "/{$}" {
+			rel = "/"
+		}
+		served[ctp.Signature(rt.method, rel, rt.x)] = true
+	}
+	for sig := range ctp.SignatureTags {
+		if !served[sig] {
+			t.Errorf("%s has tags but no route", sig)
+		}
+	}
+}

@@ -3,8 +3,10 @@ package builtin
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudtrust/cloudtrust/catalog"
+	"github.com/cloudtrust/cloudtrust/formats/oscal"
 )
 
 func TestLoad(t *testing.T) {
@@ -122,5 +124,23 @@ func TestNISTLabel(t *testing.T) {
 	}
 	if got := sortID("AC-2(1)"); got != "ac-02.01" || !strings.HasPrefix(sortID("SC-10"), "sc-10") {
 		t.Errorf("sortID = %s", got)
+	}
+}
+
+func TestBuiltinCatalogsExportAsValidOSCAL(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cat := range c.Catalogs {
+		t.Run(cat.ID()+" exports schema-valid OSCAL", func(t *testing.T) {
+			b, err := oscal.ExportCatalog(cat, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := oscal.ValidateJSON(b); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ func TestCatalogCLI(t *testing.T) {
 	data := t.TempDir()
 	fixture, _ := filepath.Abs("../../formats/ccm/testdata/ccm-fixture.csv")
 	out := filepath.Join(t.TempDir(), "export.json")
+	mc := filepath.Join(t.TempDir(), "mapping-collection.json")
 	steps := []struct {
 		name     string
 		args     []string
@@ -40,6 +41,10 @@ func TestCatalogCLI(t *testing.T) {
 			args: []string{"catalog", "export", "ccm@4.0.13", "--data", data, "--out", out}, validate: out},
 		{name: "export of a mapping set is CSV",
 			args: []string{"catalog", "export", "--mappings", "ccm@4.0.13->csf@2.0", "--data", data}, stdout: "ccm@4.0.13,WA-01,csf@2.0,GV.PO-01,intersects-with,Partial Gap"},
+		{name: "a mapping set exports as an OSCAL 1.2 mapping-collection",
+			args: []string{"catalog", "export", "--mappings", "ccm@4.0.13->csf@2.0", "--format", "oscal", "--data", data, "--out", mc}},
+		{name: "and imports back",
+			args: []string{"catalog", "import", mc, "--data", data, "--replace"}, stdout: "imported mapping set ccm@4.0.13->csf@2.0: 3 mappings"},
 		{name: "diff of two baselines",
 			args: []string{"catalog", "diff", "nist-800-53-low@5.1.1", "nist-800-53-moderate@5.1.1", "--data", data}, stdout: "138 added, 0 removed"},
 		{name: "a bad file names the problem",

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
 )
 
 func TestCLIExitCodes(t *testing.T) {
@@ -131,5 +133,35 @@ func TestCLIAccountLifecycleWhileServing(t *testing.T) {
 	code, stdout, _ = runCLI(t, "", "account", "list", "--data", data)
 	if code != exitOK || strings.Contains(stdout, created.ID) {
 		t.Fatalf("account list after delete: exit %d, output:\n%s", code, stdout)
+	}
+}
+
+func TestCLIWorksOnEveryDatabase(t *testing.T) {
+	for _, dialect := range testkit.DBs() {
+		t.Run(dialect+": migrate, account create, list and delete succeed", func(t *testing.T) {
+			db := []string{"--data", t.TempDir()}
+			if dialect == "postgres" {
+				db = []string{"--database", testkit.PostgresURL(t)}
+			}
+			run := func(args ...string) string {
+				t.Helper()
+				code, stdout, stderr := runCLI(t, "", append(args, db...)...)
+				if code != exitOK {
+					t.Fatalf("cloudtrust %v: exit %d, stderr:\n%s", args, code, stderr)
+				}
+				return stdout
+			}
+			if out := run("migrate"); !strings.Contains(out, "("+dialect+")") {
+				t.Errorf("migrate output %q does not name the %s dialect", out, dialect)
+			}
+			var a accountOut
+			if err := json.Unmarshal([]byte(run("account", "create", "--json", "--name", "auditor")), &a); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(run("account", "list"), a.ID) {
+				t.Fatalf("account list does not show %s", a.ID)
+			}
+			run("account", "delete", a.ID)
+		})
 	}
 }

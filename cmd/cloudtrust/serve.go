@@ -24,6 +24,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	logger := newLogger(env, cfg.LogLevel, cfg.LogFormat)
 	if err := serve(ctx, cfg, logger); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			// SIGINT/SIGTERM arrived while starting: a requested stop.
+			logger.Info("stopped during start-up", "err", errText(err))
+			return exitOK
+		}
 		logger.Error("cloudtrust serve failed", "err", errText(err))
 		return exitError
 	}

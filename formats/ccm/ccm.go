@@ -120,6 +120,8 @@ func build(rows []*row, version, source string) (*Result, error) {
 			c.Groups = append(c.Groups, g)
 		}
 		ctl := &catalog.Control{ID: r.id, Class: "ccm", Title: r.title}
+		// Part ids must be OSCAL tokens, which "&" is not.
+		pid := strings.ReplaceAll(r.id, "&", "_")
 		addProp := func(name, value string) {
 			if value = clean(value); value != "" {
 				ctl.Props = append(ctl.Props, catalog.Prop{Name: name, Value: value})
@@ -136,25 +138,25 @@ func build(rows []*row, version, source string) (*Result, error) {
 			addProp("organization-"+o.k, boolText(o.v))
 		}
 		if r.spec != "" {
-			ctl.Parts = append(ctl.Parts, catalog.Part{ID: r.id + "_smt", Name: "statement", Prose: r.spec})
+			ctl.Parts = append(ctl.Parts, catalog.Part{ID: pid + "_smt", Name: "statement", Prose: r.spec})
 		}
-		ig := catalog.Part{ID: r.id + "_ig", Name: "implementation-guidelines"}
+		ig := catalog.Part{ID: pid + "_ig", Name: "implementation-guidelines"}
 		for i, d := range delivery {
 			if o := clean(r.igOwn[i]); o != "" {
 				ig.Props = append(ig.Props, catalog.Prop{Name: "ownership-" + d, Value: o})
 			}
 		}
 		if r.igCSP != "" {
-			ig.Parts = append(ig.Parts, catalog.Part{ID: r.id + "_ig_csp", Name: "guideline", Class: "csp", Prose: r.igCSP})
+			ig.Parts = append(ig.Parts, catalog.Part{ID: pid + "_ig_csp", Name: "guideline", Class: "csp", Prose: r.igCSP})
 		}
 		if r.igCSC != "" {
-			ig.Parts = append(ig.Parts, catalog.Part{ID: r.id + "_ig_csc", Name: "guideline", Class: "csc", Prose: r.igCSC})
+			ig.Parts = append(ig.Parts, catalog.Part{ID: pid + "_ig_csc", Name: "guideline", Class: "csc", Prose: r.igCSC})
 		}
 		if len(ig.Parts)+len(ig.Props) > 0 {
 			ctl.Parts = append(ctl.Parts, ig)
 		}
 		if r.audit != "" {
-			ctl.Parts = append(ctl.Parts, catalog.Part{ID: r.id + "_ag", Name: "auditing-guidelines", Prose: r.audit})
+			ctl.Parts = append(ctl.Parts, catalog.Part{ID: pid + "_ag", Name: "auditing-guidelines", Prose: r.audit})
 		}
 		g.Controls = append(g.Controls, ctl)
 		for _, m := range r.maps {

@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/formats/oscal"
 )
 
 // fixtureRows is invented text in the CCM workbook layout (CSA's own text
@@ -218,14 +220,30 @@ func TestParseJSON(t *testing.T) {
 	  "organizational_relevance":{"grc_team":true},
 	  "implementation_guidelines":{"typical_control_applicability_and_ownership":{"iaas":"CSP-Owned"},"csp":"p","csc":"c"},
 	  "auditing_guidelines":"1. Invented."}]}`
-	res, err := Parse(strings.NewReader(doc), Options{})
+	res, err := Parse(strings.NewReader(strings.ReplaceAll(doc, "WA-01", "A&A-01")), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := res.Catalog.Control("WA-01")
+	c, _ := res.Catalog.Control("A&A-01")
 	if res.Catalog.ID() != "ccm@4.1.0" || catalog.PropValue(c.Props, "architecture-physical") != "true" || catalog.PropValue(c.Props, "organization-grc-team") != "true" {
 		t.Fatalf("%s %+v", res.Catalog.ID(), c.Props)
 	}
+	t.Run("ids with & export as OSCAL tokens and validate", func(t *testing.T) {
+		b, err := oscal.ExportCatalog(res.Catalog, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := oscal.ValidateJSON(b); err != nil {
+			t.Fatal(err)
+		}
+		back, err := oscal.ParseJSON(b, oscal.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := back.Catalog.Control("A_A-01"); got == nil || got.Label() != "A&A-01" {
+			t.Fatalf("round trip: %+v", got)
+		}
+	})
 }
 
 func TestTargetCatalog(t *testing.T) {

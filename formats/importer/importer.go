@@ -22,6 +22,8 @@ const (
 	FormatOSCAL      = "oscal"
 	FormatCCM        = "ccm"
 	FormatMappingCSV = "mapping-csv"
+	// FormatOSCALMapping is an OSCAL 1.2 mapping-collection (JSON).
+	FormatOSCALMapping = "oscal-mapping"
 )
 
 // MaxSize bounds an import.
@@ -62,6 +64,9 @@ func Detect(data []byte) string {
 		if json.Unmarshal(t, &probe) == nil {
 			if _, ok := probe["controls"]; ok {
 				return FormatCCM
+			}
+			if _, ok := probe["mapping-collection"]; ok {
+				return FormatOSCALMapping
 			}
 		}
 		return FormatOSCAL
@@ -116,8 +121,15 @@ func Parse(ctx context.Context, store catalog.Store, data []byte, opt Options) (
 			return nil, err
 		}
 		res.sets = append(res.sets, s)
+	case FormatOSCALMapping:
+		sets, err := mapping.ParseOSCAL(bytes.NewReader(data), mapping.Options{ID: opt.SetID, Source: opt.MappingSource, Target: opt.MappingTarget,
+			Provenance: catalog.Provenance{SourceFile: opt.Source, Author: opt.Author, Date: opt.Date}})
+		if err != nil {
+			return nil, err
+		}
+		res.sets = append(res.sets, sets...)
 	default:
-		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "import: unknown format %q (want oscal, ccm or mapping-csv)", f)
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "import: unknown format %q (want oscal, oscal-mapping, ccm or mapping-csv)", f)
 	}
 	return res, nil
 }

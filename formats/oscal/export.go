@@ -89,11 +89,35 @@ func Token(s string) string {
 
 func needsTokenFix(c *catalog.Catalog) bool {
 	bad := false
+	var parts func(ps []catalog.Part) bool
+	parts = func(ps []catalog.Part) bool {
+		for _, p := range ps {
+			if (p.ID != "" && !IsToken(p.ID)) || parts(p.Parts) {
+				return true
+			}
+		}
+		return false
+	}
 	c.Walk(func(e catalog.Entry) bool {
-		bad = !IsToken(e.Control.ID)
+		bad = !IsToken(e.Control.ID) || parts(e.Control.Parts)
 		return !bad
 	})
 	return bad
+}
+
+func tokenParts(ps []catalog.Part) []catalog.Part {
+	if ps == nil {
+		return nil
+	}
+	out := make([]catalog.Part, len(ps))
+	for i, p := range ps {
+		if p.ID != "" {
+			p.ID = Token(p.ID)
+		}
+		p.Parts = tokenParts(p.Parts)
+		out[i] = p
+	}
+	return out
 }
 
 func tokenControls(cs []*catalog.Control) []*catalog.Control {
@@ -106,6 +130,7 @@ func tokenControls(cs []*catalog.Control) []*catalog.Control {
 				cp.Props = append([]catalog.Prop{{Name: "label", Value: c.ID}}, c.Props...)
 			}
 		}
+		cp.Parts = tokenParts(c.Parts)
 		cp.Controls = tokenControls(c.Controls)
 		out[i] = &cp
 	}

@@ -202,6 +202,7 @@ func addTo(ctl *catalog.Control, ad Add) error {
 
 type errNoTarget string
 
+// Error implements error.
 func (e errNoTarget) Error() string {
 	return "by-id: no part or parameter " + string(e) + " in the control"
 }

@@ -149,6 +149,20 @@ func TestResolveLowAgainstHighMatchesNIST(t *testing.T) {
 			}
 		}
 	})
+	t.Run("every control's content equals NIST's", func(t *testing.T) {
+		gi := catalog.NewIndex(got)
+		nist.Catalog.Walk(func(e catalog.Entry) bool {
+			g, _ := gi.Find(e.Control.ID)
+			a, b := *g, *e.Control
+			a.Controls, b.Controls = nil, nil
+			x, _ := json.Marshal(a)
+			y, _ := json.Marshal(b)
+			if string(x) != string(y) {
+				t.Errorf("%s differs from NIST's resolution", e.Control.ID)
+			}
+			return true
+		})
+	})
 	t.Run("exports as schema-valid OSCAL", func(t *testing.T) {
 		out, err := ExportCatalog(got, time.Now())
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 )
@@ -81,6 +83,17 @@ func ValidateJSONVersion(data []byte, version string) error {
 		if ve, ok := err.(*jsonschema.ValidationError); ok {
 			var leaves []string
 			collectLeaves(ve, &leaves)
+			// The root's oneOf over the seven models adds one complaint per
+			// other model; keep them only when nothing deeper failed.
+			var deep []string
+			for _, l := range leaves {
+				if !strings.HasPrefix(l, "/: ") {
+					deep = append(deep, l)
+				}
+			}
+			if len(deep) > 0 {
+				leaves = deep
+			}
 			if len(leaves) > 10 {
 				leaves = append(leaves[:10], "…")
 			}
@@ -91,9 +104,12 @@ func ValidateJSONVersion(data []byte, version string) error {
 	return nil
 }
 
+// printer renders validation messages (the library needs one).
+var printer = message.NewPrinter(language.English)
+
 func collectLeaves(ve *jsonschema.ValidationError, out *[]string) {
 	if len(ve.Causes) == 0 {
-		*out = append(*out, "/"+strings.Join(ve.InstanceLocation, "/")+": "+ve.ErrorKind.LocalizedString(nil))
+		*out = append(*out, "/"+strings.Join(ve.InstanceLocation, "/")+": "+ve.ErrorKind.LocalizedString(printer))
 		return
 	}
 	for _, c := range ve.Causes {

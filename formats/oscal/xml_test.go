@@ -92,3 +92,24 @@ func TestParseBadXML(t *testing.T) {
 		})
 	}
 }
+
+// TestParseTruncatedNeverPanics cuts every sample at many points: each cut
+// must give an error (or, rarely, a valid prefix), never a panic.
+func TestParseTruncatedNeverPanics(t *testing.T) {
+	for _, f := range []string{"testdata/basic-catalog.json", "testdata/basic-catalog.xml", "testdata/NIST_SP-800-53_rev5_LOW-baseline_profile.json", "testdata/ifa_ssp-example.json"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(f+" cut anywhere gives an error", func(t *testing.T) {
+			for i := 1; i < 40; i++ {
+				cut := len(data) * i / 40
+				if _, err := Parse(strings.NewReader(string(data[:cut])), Options{}); err == nil {
+					t.Errorf("cut at %d: no error", cut)
+				} else if cloudtrust.ErrorCode(err) != cloudtrust.EINVALID {
+					t.Errorf("cut at %d: %v", cut, err)
+				}
+			}
+		})
+	}
+}

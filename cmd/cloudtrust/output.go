@@ -1,0 +1,48 @@
+package main
+
+// Output and error helpers shared by the CLI subcommands.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+)
+
+func writeJSONOut(env *Env, spec cmdSpec, v any) int {
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fail(env, spec, err)
+	}
+	return exitOK
+}
+
+// fail reports a runtime failure (exit 1). CloudTrust errors are shown by
+// their message; other errors in full, since the reader is the operator.
+func fail(env *Env, spec cmdSpec, err error) int {
+	fmt.Fprintf(env.Stderr, "cloudtrust %s: %s\n", spec.name, errText(err))
+	return exitError
+}
+
+// errText renders err for an operator: the chain of context as usual, but a
+// *cloudtrust.Error inside it shows only its message, not its code dump.
+func errText(err error) string {
+	var e *cloudtrust.Error
+	if errors.As(err, &e) {
+		return strings.Replace(err.Error(), e.Error(), e.Message, 1)
+	}
+	return err.Error()
+}
+
+// failUsage reports invalid flag values (exit 2).
+func failUsage(env *Env, spec cmdSpec, err error) int {
+	_, code := usageError(env, spec, "%s", errText(err))
+	return code
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
