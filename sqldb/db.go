@@ -161,7 +161,9 @@ func sqliteDSN(path string) string {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	// A plain file name, not a "file:" URI: SQLite would read '#' and '%'
+	// in a URI as a fragment and escapes. The driver strips the query.
+	return path + "?" + q.Encode()
 }
 
 // Close closes the database.

@@ -24,6 +24,7 @@ func TestOpenSQLite(t *testing.T) {
 	}{
 		{"plain path creates missing directories", filepath.Join(dir, "a", "b", "c.db"), filepath.Join(dir, "a", "b", "c.db")},
 		{"sqlite: prefix is accepted", "sqlite:" + filepath.Join(dir, "d.db"), filepath.Join(dir, "d.db")},
+		{"URI metacharacters in the path are plain characters", filepath.Join(dir, "x#1 %20", "e.db"), filepath.Join(dir, "x#1 %20", "e.db")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -52,14 +53,15 @@ func TestOpenSQLite(t *testing.T) {
 func TestSQLitePragmasOnEveryConnection(t *testing.T) {
 	db := testkit.MustOpenDB(t, "sqlite")
 	ctx := context.Background()
-	// Hold several connections at once so that the pool opens new ones.
+	// Hold the three reader connections at once so that the pool opens
+	// each of them (the fourth is the store's writer).
 	var conns []interface{ Close() error }
 	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	}()
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 3; i++ {
 		c, err := db.SQL().Conn(ctx)
 		must(t, err)
 		conns = append(conns, c)

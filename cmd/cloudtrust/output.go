@@ -13,6 +13,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 )
 
+// writeJSONOut prints v as indented JSON on stdout.
 func writeJSONOut(env *Env, spec cmdSpec, v any) int {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
