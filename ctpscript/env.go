@@ -98,6 +98,15 @@ func (e *Env) timeNow() time.Time {
 // ±Inf, as strtod would give), strings, booleans and null themselves.
 // Documents nested deeper than 64 levels are rejected.
 func DecodeJSON(data []byte) (Value, error) {
+	return decodeJSON(data)
+}
+
+// decodeJSONStd is DecodeJSON through encoding/json, kept as the oracle of
+// the differential tests of decodeJSON.
+func decodeJSONStd(data []byte) (Value, error) {
+	if !json.Valid(data) {
+		return Value{}, fmt.Errorf("ctpscript: decoding result value: invalid JSON")
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
 	var x any

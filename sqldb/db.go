@@ -6,6 +6,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -230,10 +232,22 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // begin starts a write transaction: on SQLite on the writer connection
 // (the caller holds writeMu).
 func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
-	if db.writer != nil {
-		return db.writer.BeginTx(ctx, nil)
+	if db.writer == nil {
+		return db.db.BeginTx(ctx, nil)
 	}
-	return db.db.BeginTx(ctx, nil)
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
+		// The writer connection was discarded (e.g. after a failed
+		// rollback): take a new one.
+		db.writer.Close()
+		w, werr := db.db.Conn(ctx)
+		if werr != nil {
+			return nil, werr
+		}
+		db.writer = w
+		tx, err = w.BeginTx(ctx, nil)
+	}
+	return tx, err
 }
 
 func (db *DB) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

@@ -238,3 +238,28 @@ func TestLogFilters(t *testing.T) {
 		}
 	})
 }
+
+func TestCanceledUpdateLeavesTheStoreWritable(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		s, _ := newStore(db)
+		tr := mustTree(t, s, nil)
+		for i := 0; i < 3; i++ {
+			ctx, cancel := context.WithCancel(context.Background())
+			_, err := s.UpdateMeasurement(ctx, tr.meas.ID, func(m *ctp.Measurement, ts []*ctp.Trigger) (*ctp.MeasurementChange, error) {
+				cancel() // the client went away mid-update
+				return alert(`[{"value":1}]`, t0, nil)(m, ts)
+			})
+			if err == nil {
+				t.Fatal("update with a canceled context succeeded")
+			}
+			m, err := s.Measurement(context.Background(), tr.meas.ID)
+			must(t, err)
+			if m.Result != nil {
+				t.Fatalf("canceled update was stored: %s", m.Result.Value)
+			}
+		}
+		_, err := s.UpdateMeasurement(context.Background(), tr.meas.ID, alert(`[{"value":2}]`, t0, nil))
+		must(t, err)
+		must(t, s.CreateServiceView(context.Background(), &ctp.ServiceView{}))
+	})
+}

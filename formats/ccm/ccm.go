@@ -31,6 +31,9 @@ type Options struct {
 	Version string
 	// Source names the file, for provenance.
 	Source string
+	// Framework names the catalog; default "ccm". The CSA AI Controls
+	// Matrix has the same layout: import it with Framework "aicm".
+	Framework string
 }
 
 // Result is an imported CCM: the catalog and its mapping sets.
@@ -82,7 +85,14 @@ func clean(s string) string { return strings.TrimSpace(strings.Trim(s, "\u00a0\u
 var delivery = []string{"iaas", "paas", "saas"}
 
 // build turns rows into the catalog and mapping sets.
-func build(rows []*row, version, source string) (*Result, error) {
+func build(rows []*row, version string, opt Options) (*Result, error) {
+	source := opt.Source
+	framework, title := opt.Framework, "Cloud Controls Matrix"
+	if framework == "" {
+		framework = "ccm"
+	} else if framework != "ccm" {
+		title = strings.ToUpper(framework)
+	}
 	if version == "" {
 		return nil, invalidf("cannot tell the CCM version: the file has no version stamp; pass it (e.g. --version 4.0.13)")
 	}
@@ -91,8 +101,8 @@ func build(rows []*row, version, source string) (*Result, error) {
 		return nil, invalidf("version %q is not a CCM version such as 4.0.13", version)
 	}
 	version = v[1]
-	c := &catalog.Catalog{Framework: "ccm", Version: version, Kind: "catalog", Source: source,
-		Title: "Cloud Controls Matrix v" + version}
+	c := &catalog.Catalog{Framework: framework, Version: version, Kind: "catalog", Source: source,
+		Title: title + " v" + version}
 	groups := map[string]*catalog.Group{}
 	seen := map[string]string{}
 	sets := map[string]*catalog.MappingSet{}
@@ -175,7 +185,7 @@ func build(rows []*row, version, source string) (*Result, error) {
 			s := sets[target]
 			if s == nil {
 				s = &catalog.MappingSet{ID: catalog.DefaultSetID(c.ID(), target), Source: c.ID(), Target: target,
-					Title: "CCM v" + version + " → " + m.framework,
+					Title: title + " v" + version + " → " + m.framework,
 					Provenance: catalog.Provenance{SourceFile: source, Author: "Cloud Security Alliance", Method: "human",
 						Description: "CCM Scope Applicability (Mappings) for " + m.framework + ". Relation intersects-with (no-relationship for Full Gap); the gap level says how much of the CCM control the mapped controls leave uncovered, the note holds CSA's addendum."}}
 				sets[target] = s

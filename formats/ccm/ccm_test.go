@@ -228,6 +228,12 @@ func TestParseJSON(t *testing.T) {
 	if res.Catalog.ID() != "ccm@4.1.0" || catalog.PropValue(c.Props, "architecture-physical") != "true" || catalog.PropValue(c.Props, "organization-grc-team") != "true" {
 		t.Fatalf("%s %+v", res.Catalog.ID(), c.Props)
 	}
+	t.Run("the AI Controls Matrix imports under its own framework name", func(t *testing.T) {
+		res, err := Parse(strings.NewReader(doc), Options{Framework: "aicm", Version: "1.0.3"})
+		if err != nil || res.Catalog.ID() != "aicm@1.0.3" || res.Catalog.Title != "AICM v1.0.3" {
+			t.Fatalf("%v %v", res, err)
+		}
+	})
 	t.Run("ids with & export as OSCAL tokens and validate", func(t *testing.T) {
 		b, err := oscal.ExportCatalog(res.Catalog, time.Now())
 		if err != nil {

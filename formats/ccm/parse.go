@@ -111,7 +111,7 @@ func parseXLSX(b []byte, opt Options) (*Result, error) {
 			}
 		}
 	}
-	return build(rows, version, opt.Source)
+	return build(rows, version, opt)
 }
 
 func index(rows []*row) map[string]*row {
@@ -210,7 +210,7 @@ func parseCSV(b []byte, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	return build(rows, opt.Version, opt.Source)
+	return build(rows, opt.Version, opt)
 }
 
 // jsonDoc mirrors the CCM JSON export (CSA-DS layout).
@@ -287,7 +287,7 @@ func parseJSON(b []byte, opt Options) (*Result, error) {
 		}
 		rows = append(rows, x)
 	}
-	return build(rows, version, opt.Source)
+	return build(rows, version, opt)
 }
 
 func anyText(v any) string {

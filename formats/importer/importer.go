@@ -108,7 +108,7 @@ func Parse(ctx context.Context, store catalog.Store, data []byte, opt Options) (
 			return nil, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "import: OSCAL %s documents are parsed but not stored as catalogs; import a catalog or a profile", doc.Model)
 		}
 	case FormatCCM:
-		r, err := ccm.Parse(bytes.NewReader(data), ccm.Options{Version: opt.Version, Source: opt.Source})
+		r, err := ccm.Parse(bytes.NewReader(data), ccm.Options{Version: opt.Version, Source: opt.Source, Framework: opt.Framework})
 		if err != nil {
 			return nil, err
 		}

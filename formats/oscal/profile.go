@@ -234,7 +234,7 @@ func resolve(p *Profile, load Loader, opt Options, depth int) (*catalog.Catalog,
 	out.OSCAL = &catalog.OSCALInfo{
 		UUID:       NewUUID(),
 		Version:    p.Meta.OSCALVersion,
-		Metadata:   p.Metadata,
+		Metadata:   resolvedMetadata(p, opt.Source),
 		BackMatter: backMatter,
 	}
 	if err := out.Validate(); err != nil {
@@ -381,4 +381,25 @@ func mergeInto(out, picked *catalog.Catalog, asIs bool, seen map[string]bool) {
 		return dst
 	}
 	out.Groups = mergeGroups(out.Groups, picked.Groups)
+}
+
+// resolvedMetadata is the profile's metadata plus, as NIST's resolver does,
+// a "source-profile" link and a "resolution-tool" property.
+func resolvedMetadata(p *Profile, source string) json.RawMessage {
+	var md map[string]json.RawMessage
+	if json.Unmarshal(p.Metadata, &md) != nil {
+		return p.Metadata
+	}
+	href := source
+	if href == "" {
+		href = "urn:uuid:" + p.UUID
+	}
+	var links []map[string]any
+	_ = json.Unmarshal(md["links"], &links)
+	links = append(links, map[string]any{"href": href, "rel": "source-profile"})
+	var props []map[string]any
+	_ = json.Unmarshal(md["props"], &props)
+	props = append(props, map[string]any{"name": "resolution-tool", "value": "CloudTrust"})
+	md["links"], md["props"] = mustJSON(links), mustJSON(props)
+	return mustJSON(md)
 }

@@ -158,14 +158,23 @@ func startCluster(ctx context.Context) (*postgresServer, error) {
 	if out, err := s.run(ctx, filepath.Join(bin, "initdb"), "-A", "trust", "-U", "postgres", "-D", s.data, "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
 		return fail(fmt.Errorf("initdb: %v\n%s", err, out))
 	}
-	port, err := freePort()
-	if err != nil {
-		return fail(err)
-	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, dir)
 	logFile := filepath.Join(dir, "server.log")
-	if out, err := s.run(ctx, s.pgCtl, "-D", s.data, "-l", logFile, "-o", opts, "-w", "-t", "90", "start"); err != nil {
+	var port int
+	for attempt := 1; ; attempt++ {
+		// The port is free when chosen but may be taken before the server
+		// binds it: try again with another one.
+		if port, err = freePort(); err != nil {
+			return fail(err)
+		}
+		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, dir)
+		out, err := s.run(ctx, s.pgCtl, "-D", s.data, "-l", logFile, "-o", opts, "-w", "-t", "90", "start")
+		if err == nil {
+			break
+		}
 		log, _ := os.ReadFile(logFile)
+		if attempt < 3 && bytes.Contains(log, []byte("could not bind")) {
+			continue
+		}
 		return fail(fmt.Errorf("pg_ctl start: %v\n%s\nserver log:\n%s", err, out, tail(log, 4000)))
 	}
 	s.startReaper()
