@@ -72,9 +72,10 @@ func newPrincipal(a *ctp.Account) *principal {
 // allowed reports whether a principal may use a resource carrying tags
 // (back-office §2.2.1, with role tags set aside as explained on principal).
 // An account holding the wildcard may use everything, including resources
-// that carry no tag at all.
+// that carry no tag at all; a resource tagged with the wildcard is open to
+// every account (as the store's ListOptions.VisibleTo filter has it).
 func allowed(p *principal, tags []string) bool {
-	return p.wildcard || ctp.AnyMatch(p.resourceTags, tags)
+	return p.wildcard || ctp.HasWildcard(tags) || ctp.AnyMatch(p.resourceTags, tags)
 }
 
 // visibleTo is ListOptions.VisibleTo for a principal: the tags allowed

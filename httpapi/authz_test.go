@@ -93,6 +93,8 @@ func TestTagMatching(t *testing.T) {
 			{name: "B now sees two views", method: "GET", path: "/api/1.0/serviceViews", token: "B", want: 200, contains: []string{`"collectionLength":2`, `"name":"public"`}},
 			{name: "view tagged * is visible to all", method: "POST", path: "/api/1.0/serviceViews", token: "admin", body: `{"name":"star","accessTags":["*"]}`, want: 201},
 			{name: "B sees three views", method: "GET", path: "/api/1.0/serviceViews", token: "B", want: 200, contains: []string{`"collectionLength":3`, `"name":"star"`}},
+			{name: "the view tagged * is readable by an account with only role tags", method: "GET", path: "/api/1.0/serviceViews/{star}", token: "roleonly", want: 200},
+			{name: "that account lists only the view tagged *", method: "GET", path: "/api/1.0/serviceViews", token: "roleonly", want: 200, contains: []string{`"collectionLength":1`, `"name":"star"`}},
 			{name: "explicit tags override inheritance", method: "POST", path: "/api/1.0/serviceViews/{viewA}/assets", token: "admin", body: `{"name":"hidden","accessTags":["id:nobody"]}`, want: 201},
 			{name: "A does not list the asset tagged for nobody", method: "GET", path: "/api/1.0/serviceViews/{viewA}/assets", token: "A", want: 200, contains: []string{`"collectionLength":1`}},
 			{name: "admin lists both assets", method: "GET", path: "/api/1.0/serviceViews/{viewA}/assets", token: "admin", want: 200, contains: []string{`"collectionLength":2`}},
@@ -101,8 +103,15 @@ func TestTagMatching(t *testing.T) {
 			{name: "B gains the view", method: "GET", path: "/api/1.0/serviceViews/{viewA}", token: "B", want: 200},
 			{name: "the asset keeps its own tags", method: "GET", path: "/api/1.0/assets/{assetA}", token: "A", want: 200},
 		}
+		_, f.tokens["roleonly"] = e.account("role only", "access:user")
 		for _, s := range steps {
-			t.Run(s.name, func(t *testing.T) { f.run(t, s) })
+			t.Run(s.name, func(t *testing.T) {
+				if s.name == "B sees three views" {
+					r := f.run(t, scenario{method: "GET", path: "/api/1.0/serviceViews?name=star", token: "admin", want: 200})
+					f.ids["star"] = idOf(r.json(t)["collection"].([]any)[0].(map[string]any)["link"].(string))
+				}
+				f.run(t, s)
+			})
 		}
 	})
 }

@@ -9,11 +9,11 @@ import (
 // after min(Max, Initial*Multiplier^(n-1)), reduced by up to Jitter (a
 // fraction in [0,1]) at random so that retries from many alerts spread out.
 type Backoff struct {
-	MaxAttempts int           // total attempts including the first; default 6
-	Initial     time.Duration // default 1s
-	Max         time.Duration // default 5m
-	Multiplier  float64       // default 2
-	Jitter      float64       // default 0.2
+	MaxAttempts int            // total attempts including the first; default 6
+	Initial     time.Duration  // default 1s
+	Max         time.Duration  // default 5m
+	Multiplier  float64        // default 2
+	Jitter      float64        // default 0.2
 	Rand        func() float64 // in [0,1); default math/rand/v2; tests fix it
 }
 

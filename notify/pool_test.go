@@ -2,11 +2,11 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
-	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
 var testTime = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -186,7 +185,7 @@ func equalDurations(a, b []time.Duration) bool {
 	return true
 }
 
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestBackoffDelay(t *testing.T) {
 	b := Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 3, Jitter: 0.5, Rand: func() float64 { return 0 }}
@@ -266,7 +265,9 @@ func TestWebhookRedirects(t *testing.T) {
 	defer other.Close()
 	var hits atomic.Int32
 	mux := http.NewServeMux()
-	mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/final", http.StatusPermanentRedirect) })
+	mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/final", http.StatusPermanentRedirect)
+	})
 	mux.HandleFunc("/final", func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		if r.Method != http.MethodPost {
@@ -331,5 +332,3 @@ func TestWebhookDenyPrivateAddresses(t *testing.T) {
 		t.Fatalf("Send to loopback = %v, want a not-public refusal", err)
 	}
 }
-
-var _ = ctp.LogEntry{}
