@@ -261,9 +261,10 @@ func writeEvent(b *bytes.Buffer, ev Event) {
 		b.WriteString("id: " + ev.ID + "\n")
 	}
 	if ev.Type != "" {
-		b.WriteString("event: " + ev.Type + "\n")
+		// A line break in the name would end the field and inject others.
+		b.WriteString("event: " + strings.NewReplacer("\r", "", "\n", "").Replace(ev.Type) + "\n")
 	}
-	data := strings.ReplaceAll(string(ev.Data), "\r\n", "\n")
+	data := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(string(ev.Data))
 	for line := range strings.SplitSeq(data, "\n") {
 		b.WriteString("data: " + line + "\n")
 	}

@@ -196,6 +196,10 @@ func patchSheet(src []byte, sheet string, values map[cellPos]string) ([]byte, er
 		depth    int // element depth inside the current cell
 	)
 	done := map[cellPos]bool{}
+	byRow := map[int][]cellPos{}
+	for pos := range values {
+		byRow[pos.row] = append(byRow[pos.row], pos)
+	}
 	for {
 		start := int(dec.InputOffset())
 		tok, err := dec.RawToken()
@@ -247,10 +251,8 @@ func patchSheet(src []byte, sheet string, values map[cellPos]string) ([]byte, er
 			inRow = false
 			end := start // offset of "</row>"
 			selfClosing := bytes.HasSuffix(src[:end], []byte("/>")) && len(rowCells) == 0
-			for pos, v := range values {
-				if pos.row != row {
-					continue
-				}
+			for _, pos := range byRow[row] {
+				v := values[pos]
 				done[pos] = true
 				e, ok, err := cellEdit(sheet, pos, v, rowCells, end)
 				if err != nil {
