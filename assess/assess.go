@@ -6,6 +6,8 @@
 package assess
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"regexp"
 	"strings"
 	"time"
@@ -183,4 +185,12 @@ type Submission struct {
 	UpdatedAt   time.Time  `json:"updatedAt,omitzero"`
 	SubmittedAt time.Time  `json:"submittedAt,omitzero"`
 	Responses   []Response `json:"responses"`
+}
+
+// NewSubmissionID returns a fresh random submission id, "sub-" and 16 hex
+// digits.
+func NewSubmissionID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return "sub-" + hex.EncodeToString(b[:])
 }

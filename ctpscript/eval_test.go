@@ -683,3 +683,45 @@ func TestSelectMinMaxFusedMatchesGeneral(t *testing.T) {
 		}
 	}
 }
+
+// Programs and Envs are shared between goroutines in the monitor; run with
+// -race.
+func TestEvalConcurrent(t *testing.T) {
+	env := testEnv(t)
+	progs := []string{
+		`value[0].percentage >= 99.5 && value[0].region == "EU"`,
+		`select("latency", value).max() < 250`,
+		`toString(select("region", value)) + "!"`,
+		`matchRegexp(value[0].region, select("region", value))`,
+	}
+	want := make([]string, len(progs))
+	for i, src := range progs {
+		want[i] = run(t, env, src)
+	}
+	compiled := make([]*Program, len(progs))
+	for i, src := range progs {
+		compiled[i], _ = CompileString(src)
+	}
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for n := 0; n < 200; n++ {
+				for i, p := range compiled {
+					v, err := p.Eval(env)
+					got := v.Repr()
+					if err != nil {
+						got = "error: " + err.Error()
+					}
+					if got != want[i] {
+						t.Errorf("%s = %s, want %s", progs[i], got, want[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}

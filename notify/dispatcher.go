@@ -93,7 +93,7 @@ func (d *Dispatcher) reject(ctx context.Context, del *Delivery, code, reason str
 	now := d.cfg.Clock.Now()
 	del.LastError, del.FirstAttempt, del.LastAttempt = reason, now, now
 	d.cfg.Logger.Warn("notification not queued", "event", del.EventID, "channel", del.Channel, "host", targetHost(del.Target), "reason", reason)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.cfg.DeadLetters.RecordDeadLetter(ctx, deadLetterOf(del)); err != nil {
 		d.cfg.Logger.Error("recording a dead letter failed", "event", del.EventID, "error", err)

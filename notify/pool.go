@@ -167,6 +167,21 @@ func (p *Pool) Close(ctx context.Context) error {
 	var err error
 	select {
 	case <-p.idle:
+	default:
+		err = p.waitOrStop(ctx)
+	}
+	p.cancel()
+	close(p.ch)
+	p.wg.Wait()
+	return err
+}
+
+// waitOrStop waits for the held deliveries; when ctx ends first it cancels
+// the attempts and dead-letters what is left.
+func (p *Pool) waitOrStop(ctx context.Context) error {
+	var err error
+	select {
+	case <-p.idle:
 	case <-ctx.Done():
 		err = ctx.Err()
 		p.mu.Lock()
@@ -185,9 +200,6 @@ func (p *Pool) Close(ctx context.Context) error {
 		}
 		<-p.idle
 	}
-	p.cancel()
-	close(p.ch)
-	p.wg.Wait()
 	return err
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 )
 
 // Event is one server-sent event. Publish assigns ID; Data must not be
@@ -25,6 +27,11 @@ type HubConfig struct {
 	Ring      int           // recent events kept per topic for Last-Event-ID resume; default 256
 	Heartbeat time.Duration // comment line sent when idle; default 15s
 	Retry     time.Duration // reconnect delay advertised to browsers; default 3s
+	// ResumeWindow is how long a topic keeps its ring after its last
+	// subscriber left; later publishes are not buffered, which bounds memory
+	// to the views someone watches. Default 5 minutes.
+	ResumeWindow time.Duration
+	Clock        cloudtrust.Clock
 }
 
 // Hub fans events out to subscribers of per-service-view topics. Publish
@@ -38,10 +45,13 @@ type Hub struct {
 	closed bool
 }
 
+// topic is never deleted, so that its sequence (and so event ids) never
+// restarts within a hub's epoch; an idle topic costs only this struct.
 type topic struct {
-	seq  uint64
-	ring []Event // oldest first, at most cfg.Ring
-	subs map[*subscriber]struct{}
+	seq      uint64
+	ring     []Event // oldest first, at most cfg.Ring
+	subs     map[*subscriber]struct{}
+	lastSeen time.Time // when the last subscriber left
 }
 
 type subscriber struct {
@@ -63,13 +73,19 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Retry <= 0 {
 		cfg.Retry = 3 * time.Second
 	}
+	if cfg.ResumeWindow <= 0 {
+		cfg.ResumeWindow = 5 * time.Minute
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = cloudtrust.SystemClock{}
+	}
 	return &Hub{cfg: cfg, epoch: strconv.FormatInt(time.Now().UnixNano(), 36), topics: map[string]*topic{}}
 }
 
 func (h *Hub) topic(id string) *topic {
 	t := h.topics[id]
 	if t == nil {
-		t = &topic{subs: map[*subscriber]struct{}{}}
+		t = &topic{subs: map[*subscriber]struct{}{}, lastSeen: h.cfg.Clock.Now()}
 		h.topics[id] = t
 	}
 	return t
@@ -84,10 +100,14 @@ func (h *Hub) Publish(viewID string, ev Event) Event {
 	t.seq++
 	ev.seq = t.seq
 	ev.ID = h.epoch + "-" + strconv.FormatUint(t.seq, 10)
-	if len(t.ring) >= h.cfg.Ring {
-		t.ring = append(t.ring[:0], t.ring[1:]...)
+	if len(t.subs) == 0 && h.cfg.Clock.Now().Sub(t.lastSeen) > h.cfg.ResumeWindow {
+		t.ring = nil // nobody is coming back for these
+	} else {
+		if len(t.ring) >= h.cfg.Ring {
+			t.ring = append(t.ring[:0], t.ring[1:]...)
+		}
+		t.ring = append(t.ring, ev)
 	}
-	t.ring = append(t.ring, ev)
 	if h.closed {
 		return ev
 	}
@@ -133,7 +153,8 @@ func (h *Hub) subscribe(viewID, lastID string) (<-chan Event, []Event, func()) {
 	var replay []Event
 	if lastID != "" {
 		seq, ok := h.parseID(lastID)
-		if !ok || (len(t.ring) > 0 && seq+1 < t.ring[0].seq) || seq > t.seq {
+		lost := seq < t.seq && (len(t.ring) == 0 || seq+1 < t.ring[0].seq)
+		if !ok || seq > t.seq || lost {
 			replay = append(replay, Event{Type: EventDropped, Data: []byte(`{"dropped":-1,"reason":"resume point is no longer buffered; reload the log"}`)})
 			seq = 0
 		}
@@ -152,9 +173,7 @@ func (h *Hub) subscribe(viewID, lastID string) (<-chan Event, []Event, func()) {
 				delete(t.subs, s)
 				close(s.ch)
 			}
-			if len(t.subs) == 0 && len(t.ring) == 0 {
-				delete(h.topics, viewID)
-			}
+			t.lastSeen = h.cfg.Clock.Now()
 		})
 	}
 	return s.ch, replay, cancel

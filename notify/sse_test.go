@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 )
 
 type sseMsg struct {
@@ -229,6 +231,38 @@ func TestHubSlowSubscriberIsToldAboutDrops(t *testing.T) {
 		}
 		if n := h.Subscribers("sv"); n != 0 {
 			t.Fatalf("Subscribers = %d", n)
+		}
+	})
+}
+
+func TestHubResumeWindow(t *testing.T) {
+	clock := cloudtrust.NewFakeClock(testTime)
+	h := NewHub(HubConfig{ResumeWindow: time.Minute, Clock: clock})
+	defer h.Close()
+	_, cancel := h.Subscribe("sv")
+	e1 := h.Publish("sv", Event{Type: EventAlert, Data: []byte("1")})
+	cancel()
+	clock.Advance(30 * time.Second)
+	h.Publish("sv", Event{Type: EventAlert, Data: []byte("2")})
+	t.Run("events within the window are replayed", func(t *testing.T) {
+		_, replay, cancel := h.subscribe("sv", e1.ID)
+		defer cancel()
+		if len(replay) != 1 || string(replay[0].Data) != "2" {
+			t.Fatalf("replay = %+v, want event 2", replay)
+		}
+	})
+	clock.Advance(2 * time.Minute)
+	h.Publish("sv", Event{Type: EventAlert, Data: []byte("3")})
+	t.Run("after the window the buffer is gone and resume says so", func(t *testing.T) {
+		_, replay, cancel := h.subscribe("sv", e1.ID)
+		defer cancel()
+		if len(replay) != 1 || replay[0].Type != EventDropped {
+			t.Fatalf("replay = %+v, want only a dropped marker", replay)
+		}
+	})
+	t.Run("ids keep increasing after the buffer is dropped", func(t *testing.T) {
+		if e := h.Publish("sv", Event{Type: EventAlert}); !strings.HasSuffix(e.ID, "-4") {
+			t.Fatalf("id = %s, want sequence 4", e.ID)
 		}
 	})
 }

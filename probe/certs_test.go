@@ -7,6 +7,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -91,6 +93,7 @@ func tlsServer(t *testing.T, pki *testPKI, cfg func(*tls.Config), h http.Handler
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	}
 	s := httptest.NewUnstartedServer(h)
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
 	s.TLS = &tls.Config{Certificates: []tls.Certificate{pki.chain}}
 	if cfg != nil {
 		cfg(s.TLS)

@@ -247,6 +247,12 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// CheckServer reports whether Server is a usable base URL.
+func (c *Client) CheckServer() error {
+	_, err := serverBase(c.Server)
+	return err
+}
+
 // resultURL resolves a measurement id or URL to the ?x=result URL. A URL
 // must be on the Client's server, so that a line of a results file cannot
 // send the token elsewhere.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -50,22 +51,28 @@ type ProbeConfig struct {
 // Duration is a time.Duration written as a Go duration string in JSON.
 type Duration time.Duration
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler. Its errors are
+// *json.UnmarshalTypeError so that the decoder names the field.
 func (d *Duration) UnmarshalJSON(b []byte) error {
+	bad := func(msg string) error {
+		return &json.UnmarshalTypeError{Value: msg, Type: durationType}
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("must be a duration string such as \"30s\" or \"5m\"")
+		return bad("must be a duration string such as \"30s\" or \"5m\"")
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("must be a duration string such as \"30s\" or \"5m\", not %q", s)
+		return bad(fmt.Sprintf("must be a duration string such as \"30s\" or \"5m\", not %q", s))
 	}
 	if v < 0 {
-		return fmt.Errorf("must not be negative")
+		return bad("must not be negative")
 	}
 	*d = Duration(v)
 	return nil
 }
+
+var durationType = reflect.TypeFor[Duration]()
 
 // MarshalJSON implements json.Marshaler.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
@@ -130,6 +137,8 @@ func strictDecode(data []byte, v any) error {
 		switch {
 		case errors.As(err, &se):
 			return fmt.Errorf("malformed JSON at byte offset %d: %v", se.Offset, err)
+		case errors.As(err, &te) && te.Type == durationType:
+			return fmt.Errorf("%s: %s", te.Field, te.Value)
 		case errors.As(err, &te) && te.Field != "":
 			return fmt.Errorf("%s: expected %s, got JSON %s", te.Field, te.Type, te.Value)
 		}

@@ -140,7 +140,7 @@ func TestProbeTLS(t *testing.T) {
 }
 
 func TestProbeTLSFailures(t *testing.T) {
-	// A listener that accepts and closes at once: the handshake fails.
+	// A listener that answers in plain HTTP: the handshake fails.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +151,7 @@ func TestProbeTLSFailures(t *testing.T) {
 			if err != nil {
 				return
 			}
+			c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
 			c.Close()
 		}
 	}()
@@ -163,7 +164,7 @@ func TestProbeTLSFailures(t *testing.T) {
 	t.Cleanup(func() { ln.Close() })
 
 	for _, c := range []struct{ name, addr, wantErr string }{
-		{"handshake failure is a row with ok false", ln.Addr().String(), "EOF"},
+		{"handshake failure is a row with ok false", ln.Addr().String(), "does not look like a TLS handshake"},
 		{"connection refused is a row with ok false", closedAddr, "refused"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"ctpscript": {"evaluate a CTPScript expression against a result (eval)", runCTPScript},
 		"version":   {"print the version", runVersion},
 		"catalog":   {"control catalogs and mappings (import|export|diff|coverage|list|search|mappings)", runCatalog},
+		"caiq":      {"CAIQ questionnaires and answers (import|export|validate|submit|list)", runCAIQ},
 	}
 }
 

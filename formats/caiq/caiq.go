@@ -15,6 +15,8 @@
 // down the rows they leave blank (CSA fills them on a control's first row).
 package caiq
 
+//go:generate go run ./testdata/gen testdata
+
 import (
 	"fmt"
 	"regexp"
@@ -60,7 +62,7 @@ type Layout struct {
 // Columns holds 0-based column indexes; -1 means absent.
 type Columns struct {
 	QuestionID, Question, Answer, Ownership, Description, Customer int
-	ControlID, ControlSpec, ControlTitle, Domain                    int
+	ControlID, ControlSpec, ControlTitle, Domain                   int
 }
 
 // Header texts, compared by norm (lower case, single spaces).
@@ -166,4 +168,3 @@ func DefaultCatalog(framework, version string) string {
 	}
 	return "ccm@" + version
 }
-

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -198,6 +200,7 @@ func TestCAIQWriteXLSX(t *testing.T) {
 		untouchd int
 	}{
 		{"blank template gets every answer", caiqtest.Blank, caiq.Options{}, wantResponses(), "C-F", 0},
+		{"bare template gets the answer cells inserted", caiqtest.Bare, caiq.Options{}, changed, "C-F", 0},
 		{"filled template gets its answers replaced", caiqtest.Complete, caiq.Options{}, changed, "C-F", 0},
 		{"template with extra columns and merged cells", caiqtest.Extra, caiq.Options{}, changed, "D-G", 0},
 		{"renamed sheet named explicitly", caiqtest.Renamed, caiq.Options{Sheet: "Answers"}, changed, "C-F", 0},
@@ -322,6 +325,53 @@ func TestCAIQTextRoundTrip(t *testing.T) {
 			_, err := caiq.Read([]byte(c.in), c.format, c.opt)
 			if cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func excelizeRoundTrip(tmpl []byte, n int) error {
+	f, err := excelize.OpenReader(bytes.NewReader(tmpl))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for i := 0; i < n; i++ {
+		a, o, d, u := caiqtest.Answer(i)
+		row := i + 3
+		for col, v := range map[string]string{"C": a, "D": o, "E": d, "F": u} {
+			if err := f.SetCellStr(caiqtest.Sheet, fmt.Sprintf("%s%d", col, row), v); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = f.WriteToBuffer()
+	return err
+}
+
+func TestCAIQCommittedFixtures(t *testing.T) {
+	cases := []struct {
+		file string
+		opt  caiq.Options
+		ok   bool
+	}{
+		{"caiq-complete.xlsx", caiq.Options{}, true},
+		{"caiq-blank.xlsx", caiq.Options{}, true},
+		{"caiq-bare.xlsx", caiq.Options{}, true},
+		{"caiq-extra.xlsx", caiq.Options{}, true},
+		{"caiq-formulas.xlsx", caiq.Options{}, true},
+		{"caiq-renamed.xlsx", caiq.Options{}, false},
+		{"caiq-renamed.xlsx", caiq.Options{Sheet: "Answers"}, true},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s with sheet %q imports: %v", c.file, c.opt.Sheet, c.ok), func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = caiq.ReadXLSX(b, c.opt)
+			if (err == nil) != c.ok {
+				t.Fatalf("err = %v", err)
 			}
 		})
 	}

@@ -11,6 +11,9 @@ import (
 
 // Kinds of fixture workbook.
 const (
+	// Bare is Blank without cell styles: its answer cells do not exist in
+	// the sheet XML at all, so export must insert them.
+	Bare = "bare"
 	// Complete has every answer and ownership filled.
 	Complete = "complete"
 	// Blank is the template: questions without answers.
@@ -120,8 +123,10 @@ func Workbook(kind string, n int) ([]byte, error) {
 	}
 	qs := Questions(n)
 	last := 2 + len(qs)
-	if err := f.SetCellStyle(sheet, c["ans"]+"3", fmt.Sprintf("%s%d", c["cust"], last), style); err != nil {
-		return nil, err
+	if kind != Bare {
+		if err := f.SetCellStyle(sheet, c["ans"]+"3", fmt.Sprintf("%s%d", c["cust"], last), style); err != nil {
+			return nil, err
+		}
 	}
 	dv := excelize.NewDataValidation(true)
 	dv.Sqref = fmt.Sprintf("%s3:%s%d", c["own"], c["own"], last)
@@ -154,11 +159,13 @@ func Workbook(kind string, n int) ([]byte, error) {
 				}
 			}
 		}
-		if kind == Blank {
+		if kind == Blank || kind == Bare {
 			continue
 		}
 		a, o, d, u := Answer(i)
-		set(c["ans"], row, a)
+		if kind != Formulas || i > 0 { // C3 gets a formula below
+			set(c["ans"], row, a)
+		}
 		set(c["own"], row, o)
 		set(c["desc"], row, d)
 		if u != "" {
