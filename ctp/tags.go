@@ -127,6 +127,10 @@ var SignatureTags = map[string][]string{
 	"GET /accounts/{id}":                   {TagAdmin},
 	"POST /accounts":                       {TagAdmin},
 	"DELETE /accounts/{id}":                {TagAdmin},
+	// Platform API (issue 4): batch ingest is an agent's call, like
+	// PUT ?x=result; history is read like GET /measurements/{id}.
+	"POST /api/v1/results":                  {TagAgent},
+	"GET /api/v1/measurements/{id}/results": {TagUser},
 }
 
 // DefaultTags returns the access tags a new resource of kind k receives when

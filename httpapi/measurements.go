@@ -175,11 +175,17 @@ func (s *Server) handleMeasurementResultPut(w http.ResponseWriter, r *http.Reque
 		s.Error(w, r, err)
 		return
 	}
-	m, err = s.store.UpdateMeasurement(r.Context(), c.id, monitor.ApplyResult(now, s.eval, *res))
+	if err := s.VerifyResultSignature(r, resultObject(data), res); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	update, change := monitor.Capture(monitor.ApplyResult(now, s.eval, *res))
+	m, err = s.store.UpdateMeasurement(r.Context(), c.id, update)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	s.notifyChange(r.Context(), change())
 	writeJSON(w, encodeMeasurement(c.base, m))
 }
 

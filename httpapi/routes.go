@@ -101,12 +101,24 @@ func (s *Server) routes() []route {
 		{method: "POST", path: b + "/accounts", h: s.handleAccountCreate},
 		{method: "DELETE", path: b + "/accounts/{id}", h: s.handleAccountDelete},
 
+		// Platform API, issue 4: batch ingest and result history
+		// (results.go). Their signatures are the full paths.
+		{method: "POST", path: "/api/v1/results", h: s.handleResultBatchPost},
+		{method: "GET", path: "/api/v1/measurements/{id}/results", h: s.handleResultHistoryGet},
+
 		// Platform.
 		{method: "GET", path: "/healthz", h: s.handleHealthGet, public: true},
 		{method: "GET", path: "/readyz", h: s.handleReadyGet, public: true},
 		{method: "GET", path: "/metrics", h: s.handleMetricsGet, public: true},
 		{method: "GET", path: "/api/v1/openapi.json", h: s.handleOpenAPIGet, public: true},
 		{method: "", path: "/api/v1/", h: s.handleV1NotFound, public: true},
+
+		// Platform: signed results and alert delivery (keys.go, events.go).
+		{method: "GET", path: "/api/v1/authorities/{id}/keys", h: s.adminAuth("listing keys", s.handleKeyList), public: true},
+		{method: "POST", path: "/api/v1/authorities/{id}/keys", h: s.adminAuth("registering keys", s.handleKeyCreate), public: true},
+		{method: "DELETE", path: "/api/v1/authorities/{id}/keys/{key}", h: s.adminAuth("deleting keys", s.handleKeyDelete), public: true},
+		{method: "GET", path: "/api/v1/serviceViews/{id}/events", h: s.viewAuth(s.handleEventStream), public: true},
+		{method: "GET", path: "/api/v1/serviceViews/{id}/deadLetters", h: s.viewAuth(s.handleDeadLetterList), public: true},
 	}
 }
 
@@ -129,7 +141,7 @@ type boundRoute struct {
 func (s *Server) register() {
 	eps := map[string]*endpoint{}
 	var order []string
-	for _, rt := range append(s.routes(), s.catalogRoutes()...) {
+	for _, rt := range append(append(s.routes(), s.catalogRoutes()...), s.assessRoutes()...) {
 		if rt.path == "/metrics" && s.metrics == nil {
 			continue
 		}

@@ -16,9 +16,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cloudtrust/cloudtrust/assess"
 	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/notify"
+	"github.com/cloudtrust/cloudtrust/signing"
 )
 
 // CTPPrefix is the path of the CTP entry point {CtpBase}, without its final slash.
@@ -48,9 +52,27 @@ type Config struct {
 	// Catalogs, when set, serves the control catalogs and mappings under
 	// /api/v1/catalogs, /api/v1/controls and /api/v1/mappings (catalog.go).
 	Catalogs catalog.Store
+	// Assess, when set, serves questionnaires and submissions under
+	// /api/v1/questionnaires and /api/v1/submissions (assess.go).
+	Assess assess.Store
 	// TokenCacheTTL is how long an authenticated token is remembered; 0
 	// means 5 seconds, a negative value disables the cache.
 	TokenCacheTTL time.Duration
+	// Ingest tunes POST /api/v1/results (results.go).
+	Ingest IngestConfig
+	// Keys is the registry of authority public keys that verify signed
+	// results (keys.go); nil means signed results are refused.
+	Keys signing.KeyStore
+	// Notifier receives every committed change that produced log entries
+	// (events.go); nil means alerts are only logged.
+	Notifier monitor.Notifier
+	// Hub serves GET /api/v1/serviceViews/{id}/events; nil answers 501.
+	Hub *notify.Hub
+	// TriggerSecrets, when set, gives every new trigger with an http(s)
+	// notification a webhook secret, returned once as notificationSecret.
+	TriggerSecrets TriggerSecrets
+	// DeadLetters serves GET /api/v1/serviceViews/{id}/deadLetters.
+	DeadLetters DeadLetterLister
 }
 
 // Server is the HTTP handler of the CloudTrust API.
@@ -64,6 +86,7 @@ type Server struct {
 	mux     *http.ServeMux
 	tokens  *tokenCache
 	metrics *requestMetrics
+	ingest  *ingester
 }
 
 // New builds a Server from cfg.
@@ -89,6 +112,7 @@ func New(cfg Config) *Server {
 		ttl = 5 * time.Second
 	}
 	s.tokens = newTokenCache(ttl)
+	s.ingest = newIngester(cfg.Ingest)
 	if cfg.Registry != nil {
 		s.metrics = newRequestMetrics(cfg.Registry, cfg.DB)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/notify"
 )
 
 // handleTriggerList serves GET /serviceViews/{id}/triggers (§5.2.14).
@@ -62,6 +63,10 @@ func (s *Server) handleTriggerCreate(w http.ResponseWriter, r *http.Request, c *
 		s.Error(w, r, err)
 		return
 	}
+	if err := notify.ValidateNotificationURI(in.Notification); err != nil {
+		s.Error(w, r, fieldf("notification", "%s", cloudtrust.ErrorMessage(err)))
+		return
+	}
 	var guard int64
 	if in.GuardTime != nil {
 		g := *in.GuardTime
@@ -101,6 +106,18 @@ func (s *Server) handleTriggerCreate(w http.ResponseWriter, r *http.Request, c *
 	}
 	if err := s.store.CreateTrigger(r.Context(), t); err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	secret, err := s.createTriggerSecret(r.Context(), t)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if secret != "" {
+		writeJSONStatus(w, http.StatusCreated, struct {
+			triggerJSON
+			NotificationSecret string `json:"notificationSecret"`
+		}{encodeTrigger(c.base, t), secret})
 		return
 	}
 	writeJSONStatus(w, http.StatusCreated, encodeTrigger(c.base, t))

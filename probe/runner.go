@@ -109,8 +109,10 @@ func (r *Runner) Once(ctx context.Context) []Outcome {
 				out[i] = Outcome{Name: j.Config.Name, Type: j.Config.Type, Measurement: j.Config.Measurement, Error: ctx.Err().Error()}
 				return
 			}
-			out[i] = r.runJob(ctx, r.Jobs[i])
+			o := r.measure(ctx, r.Jobs[i])
 			<-sem
+			r.push(ctx, &o)
+			out[i] = o
 		}()
 	}
 	wg.Wait()
@@ -150,8 +152,9 @@ func (r *Runner) loop(ctx context.Context, j Job, sem chan struct{}) {
 		case <-ctx.Done():
 			return
 		}
-		o := r.runJob(ctx, j)
+		o := r.measure(ctx, j)
 		<-sem
+		r.push(ctx, &o)
 		if ctx.Err() != nil {
 			return
 		}
@@ -167,27 +170,32 @@ func jitter(max time.Duration) time.Duration {
 	return rand.N(max)
 }
 
-// runJob measures once under the job's timeout and pushes the value.
-func (r *Runner) runJob(ctx context.Context, j Job) Outcome {
+// measure runs the probe once under the job's timeout.
+func (r *Runner) measure(ctx context.Context, j Job) Outcome {
 	o := Outcome{Name: j.Config.Name, Type: j.Config.Type, Measurement: j.Config.Measurement}
 	pctx, cancel := context.WithTimeout(ctx, time.Duration(j.Config.Timeout))
+	defer cancel()
 	o.Time = r.clock().Now()
 	value, err := j.Probe.Run(pctx)
-	cancel()
 	if err != nil {
 		o.Error = errText(err)
 		return o
 	}
 	o.Value = value
-	if r.Client == nil {
-		return o
+	return o
+}
+
+// push sends a measured value (outside the concurrency limit, so that a
+// slow server does not hold up the probes).
+func (r *Runner) push(ctx context.Context, o *Outcome) {
+	if r.Client == nil || o.Value == nil {
+		return
 	}
-	if err := r.Client.PushOne(ctx, Item{Measurement: j.Config.Measurement, Result: NewResult(value, o.Time)}); err != nil {
+	if err := r.Client.PushOne(ctx, Item{Measurement: o.Measurement, Result: NewResult(o.Value, o.Time)}); err != nil {
 		o.PushError = errText(err)
-		return o
+		return
 	}
 	o.Pushed = true
-	return o
 }
 
 func (r *Runner) log(o Outcome) {

@@ -338,6 +338,12 @@ func (s *CTPStore) UpdateMeasurement(ctx context.Context, id string, fn ctp.Upda
 		if err != nil {
 			return translate(err)
 		}
+		if resultChanged(orig.Result, m.Result) {
+			// Every accepted result is kept in the history (results.go).
+			if err := s.appendHistory(ctx, tx, id, m.Result); err != nil {
+				return err
+			}
+		}
 		byID := make(map[string]*ctp.Trigger, len(triggers))
 		for _, t := range triggers {
 			byID[t.ID] = t

@@ -78,6 +78,14 @@ type serveConfig struct {
 	// BootstrapToken comes only from CLOUDTRUST_BOOTSTRAP_TOKEN: a flag
 	// would show it in `ps`.
 	BootstrapToken string
+	// Alert delivery (issue 4).
+	XMPPJID             string
+	XMPPPasswordFile    string
+	XMPPServer          string // host:port; "" resolves the JID's domain
+	XMPPCAFile          string // extra PEM roots for the XMPP server's certificate
+	WebhookWorkers      int
+	WebhookQueue        int
+	WebhookAllowPrivate bool
 }
 
 var serveSpec = cmdSpec{
@@ -119,6 +127,13 @@ func parseServeConfig(env *Env, args []string) (cfg serveConfig, done bool, code
 	fs.StringVar(&cfg.Annotation, "annotation", "", "annotation `text` of the CTP entry point")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted, in `bytes`")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests on SIGTERM")
+	fs.StringVar(&cfg.XMPPJID, "xmpp-jid", "", "XMPP service account `jid` (node@server) that sends alerts to xmpp: trigger notifications; needs --xmpp-password-file")
+	fs.StringVar(&cfg.XMPPPasswordFile, "xmpp-password-file", "", "`file` holding the XMPP service account's password")
+	fs.StringVar(&cfg.XMPPServer, "xmpp-server", "", "XMPP server `host:port` (default: DNS lookup of the JID's domain)")
+	fs.StringVar(&cfg.XMPPCAFile, "xmpp-ca-file", "", "PEM `file` of extra CA certificates trusted for the XMPP server (STARTTLS is required)")
+	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", 4, "concurrent webhook deliveries")
+	fs.IntVar(&cfg.WebhookQueue, "webhook-queue", 1000, "webhook deliveries held (queued or retrying) before new ones are dead-lettered")
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "allow webhooks to loopback and private addresses (default: refused, so customers cannot reach the internal network)")
 	if done, code = parseArgs(env, fs, serveSpec, args, 0); done {
 		return cfg, done, code
 	}
@@ -149,6 +164,12 @@ func (c *serveConfig) check() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("--shutdown-timeout: must be positive")
+	}
+	if (c.XMPPJID == "") != (c.XMPPPasswordFile == "") {
+		return fmt.Errorf("--xmpp-jid and --xmpp-password-file must be given together")
+	}
+	if c.WebhookWorkers <= 0 || c.WebhookQueue <= 0 {
+		return fmt.Errorf("--webhook-workers and --webhook-queue: must be positive")
 	}
 	if c.BootstrapToken != "" {
 		if err := checkToken(c.BootstrapToken); err != nil {

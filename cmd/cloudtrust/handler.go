@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,6 +16,8 @@ import (
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/httpapi"
+	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/notify"
 	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
@@ -23,10 +30,11 @@ type handlerConfig struct {
 	logger   *slog.Logger
 	registry *prometheus.Registry
 	db       *sqldb.DB
+	delivery *delivery // nil: alerts are only logged
 }
 
 func newHandler(h handlerConfig) http.Handler {
-	api := httpapi.New(httpapi.Config{
+	hc := httpapi.Config{
 		Store:        h.store,
 		Evaluator:    h.eval,
 		Clock:        h.clock,
@@ -40,7 +48,14 @@ func newHandler(h handlerConfig) http.Handler {
 		Ready:        h.db.Ping,
 		MaxBodyBytes: h.cfg.MaxBodyBytes,
 		Catalogs:     h.db.CatalogStore(),
-	})
+		Assess:       h.db.AssessStore(),
+		Keys:         h.db.Keys(),
+		DeadLetters:  h.db.DeadLetters(),
+	}
+	if h.delivery != nil {
+		hc.Notifier, hc.Hub, hc.TriggerSecrets = h.delivery.notifier, h.delivery.hub, h.db.Keys()
+	}
+	api := httpapi.New(hc)
 	if !h.logger.Enabled(context.Background(), slog.LevelDebug) {
 		return api
 	}
@@ -85,3 +100,64 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer (flush,
 // deadlines) through the access log.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// delivery is the alert delivery stack: the SSE hub, the webhook and XMPP
+// pools and the Notifier that feeds them.
+type delivery struct {
+	hub      *notify.Hub
+	webhooks *notify.Pool
+	xmpp     *notify.Pool // nil when no XMPP account is configured
+	notifier *monitor.Delivery
+}
+
+// newDelivery builds the delivery stack; ctpBase is the CTP base URL used in
+// the links of notifications (e.g. "https://ctp.example/api/1.0").
+func newDelivery(cfg serveConfig, db *sqldb.DB, ctpBase string, clock cloudtrust.Clock, logger *slog.Logger) (*delivery, error) {
+	dead := db.DeadLetters()
+	d := &delivery{hub: notify.NewHub(notify.HubConfig{Clock: clock})}
+	d.webhooks = notify.NewPool(notify.NewWebhookSender(notify.WebhookConfig{Clock: clock, DenyPrivateAddresses: !cfg.WebhookAllowPrivate}),
+		notify.PoolConfig{Name: "webhook", Workers: cfg.WebhookWorkers, QueueSize: cfg.WebhookQueue, Clock: clock, DeadLetters: dead, Logger: logger})
+	if cfg.XMPPJID != "" {
+		pass, err := os.ReadFile(cfg.XMPPPasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("--xmpp-password-file: %w", err)
+		}
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.XMPPCAFile != "" {
+			pem, err := os.ReadFile(cfg.XMPPCAFile)
+			if err != nil {
+				return nil, fmt.Errorf("--xmpp-ca-file: %w", err)
+			}
+			roots, err := x509.SystemCertPool()
+			if err != nil || roots == nil {
+				roots = x509.NewCertPool()
+			}
+			if !roots.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("--xmpp-ca-file: no PEM certificate in %s", cfg.XMPPCAFile)
+			}
+			tc.RootCAs = roots
+		}
+		sender, err := notify.NewXMPPSender(notify.XMPPConfig{JID: cfg.XMPPJID, Password: strings.TrimRight(string(pass), "\r\n"), Addr: cfg.XMPPServer, TLSConfig: tc})
+		if err != nil {
+			return nil, err
+		}
+		d.xmpp = notify.NewPool(sender, notify.PoolConfig{Name: "xmpp", Workers: 2, QueueSize: cfg.WebhookQueue, Clock: clock, DeadLetters: dead, Logger: logger})
+	}
+	disp := notify.NewDispatcher(notify.DispatcherConfig{BaseURL: ctpBase, Hub: d.hub, Webhooks: d.webhooks, XMPP: d.xmpp,
+		DeadLetters: dead, Clock: clock, Logger: logger})
+	d.notifier = &monitor.Delivery{Dispatcher: disp, Secrets: db.Keys(), Logger: logger}
+	return d, nil
+}
+
+// closePools waits for the deliveries held until ctx ends, then
+// dead-letters the rest. Call it after Hub.Close and http.Server.Shutdown.
+func (d *delivery) closePools(ctx context.Context, logger *slog.Logger) {
+	for _, p := range []*notify.Pool{d.webhooks, d.xmpp} {
+		if p == nil {
+			continue
+		}
+		if err := p.Close(ctx); err != nil {
+			logger.Warn("alert deliveries still pending at shutdown were dead-lettered", "err", err)
+		}
+	}
+}

@@ -44,6 +44,8 @@ func commands() map[string]command {
 		"ctpscript": {"evaluate a CTPScript expression against a result (eval)", runCTPScript},
 		"version":   {"print the version", runVersion},
 		"catalog":   {"control catalogs and mappings (import|export|diff|coverage|list|search|mappings)", runCatalog},
+		"push":      {"send measurement results to a CloudTrust server as an agent", runPush},
+		"probe":     {"built-in TLS, security-header and availability probes (run|once|--print-metrics)", runProbe},
 		"caiq":      {"CAIQ questionnaires and answers (import|export|validate|submit|list)", runCAIQ},
 	}
 }

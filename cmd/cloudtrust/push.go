@@ -127,6 +127,10 @@ func runPush(ctx context.Context, env *Env, args []string) int {
 	lines, readErr := probe.ReadLines(r, measurement)
 	sent := 0
 	for _, l := range lines {
+		if ctx.Err() != nil {
+			fmt.Fprintf(env.Stderr, "cloudtrust push: interrupted before line %d\n", l.N)
+			break
+		}
 		err := l.Err
 		if err == nil {
 			err = client.PushOne(ctx, l.Item)

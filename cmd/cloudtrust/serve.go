@@ -94,8 +94,17 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ctpBase := cfg.BaseURL
+	if ctpBase == "" {
+		ctpBase = scheme + "://" + ln.Addr().String()
+	}
+	dl, err := newDelivery(cfg, db, ctpBase+"/api/1.0", clock, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler := newHandler(handlerConfig{
-		store: store, eval: eval, clock: clock, cfg: cfg, logger: logger, registry: reg, db: db,
+		store: store, eval: eval, clock: clock, cfg: cfg, logger: logger, registry: reg, db: db, delivery: dl,
 	})
 	srv := &http.Server{
 		Handler: handler,
@@ -131,6 +140,10 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// SSE streams never end by themselves and Shutdown does not end them:
+	// close the hub first, then drain requests, then the delivery pools.
+	dl.hub.Close()
+	defer dl.closePools(sctx, logger)
 	if err := srv.Shutdown(sctx); err != nil {
 		// In-flight requests did not finish in time: cut them off; their
 		// transactions roll back, acknowledged writes are already durable.

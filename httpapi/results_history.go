@@ -1,0 +1,238 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
+)
+
+// History limits: raw points per page, and aggregated steps per query.
+const (
+	defaultHistoryLimit = 1000
+	maxHistoryLimit     = 10000
+	maxHistorySteps     = 10000
+	// maxAggregatePoints bounds the points read for one aggregated query.
+	maxAggregatePoints = 1_000_000
+)
+
+// historyPoint is one raw result of the history.
+type historyPoint struct {
+	UpdateTime  string          `json:"updateTime"`
+	ReceivedAt  string          `json:"receivedAt"`
+	Value       json.RawMessage `json:"value"`
+	AuthorityID *string         `json:"authorityId,omitempty"`
+	Signature   *string         `json:"signature,omitempty"`
+}
+
+// columnAgg aggregates one numeric column over a step.
+type columnAgg struct {
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+	Avg   float64 `json:"avg"`
+	Last  float64 `json:"last"`
+	Count int     `json:"count"`
+	sum   float64
+}
+
+// historyStep is one aggregated step: results with start <= updateTime <
+// start+step. Count is the number of results; columns count the values.
+type historyStep struct {
+	Start   string                `json:"start"`
+	Count   int                   `json:"count"`
+	Columns map[string]*columnAgg `json:"columns"`
+}
+
+type historyOut struct {
+	Measurement string         `json:"measurement"`
+	From        string         `json:"from"`
+	To          string         `json:"to"`
+	Step        string         `json:"step,omitempty"`
+	Points      []historyPoint `json:"points,omitempty"`
+	Steps       []historyStep  `json:"steps,omitempty"`
+	Next        string         `json:"next,omitempty"`
+}
+
+// handleResultHistoryGet serves GET /api/v1/measurements/{id}/results:
+// raw points (paged with limit, next link) or, with step, per-step
+// aggregates of the numeric columns of the metric's resultFormat.
+func (s *Server) handleResultHistoryGet(w http.ResponseWriter, r *http.Request, c *call) {
+	rs, ok := s.store.(ctp.ResultStore)
+	if !ok {
+		s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "this store keeps no result history"))
+		return
+	}
+	q := r.URL.Query()
+	now := s.clock.Now().UTC()
+	to, err := queryTime(q, "to", now)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	from, err := queryTime(q, "from", to.Add(-24*time.Hour))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if !from.Before(to) {
+		s.Error(w, r, invalidf("from: must be before to"))
+		return
+	}
+	var step time.Duration
+	if v := q.Get("step"); v != "" {
+		if step, err = parseStep(v); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if n := (to.Sub(from) + step - 1) / step; n > maxHistorySteps {
+			s.Error(w, r, invalidf("step: %s gives %d steps between from and to; at most %d", v, n, maxHistorySteps))
+			return
+		}
+	}
+	limit := defaultHistoryLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxHistoryLimit {
+			s.Error(w, r, invalidf("limit: must be an integer from 1 to %d, not %q", maxHistoryLimit, v))
+			return
+		}
+		limit = n
+	}
+	m, err := s.measurement(r, c, c.id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := historyOut{Measurement: m.ID, From: from.Format(time.RFC3339Nano), To: to.Format(time.RFC3339Nano)}
+	if step == 0 {
+		pts, err := rs.Results(r.Context(), m.ID, from, to, limit+1)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if len(pts) > limit {
+			pts = pts[:limit]
+			nq := url.Values{}
+			nq.Set("from", pts[limit-1].UpdateTime.Add(time.Nanosecond).Format(time.RFC3339Nano))
+			nq.Set("to", out.To)
+			nq.Set("limit", strconv.Itoa(limit))
+			out.Next = r.URL.Path + "?" + nq.Encode()
+		}
+		out.Points = make([]historyPoint, len(pts))
+		for i, p := range pts {
+			out.Points[i] = historyPoint{UpdateTime: p.UpdateTime.Format(time.RFC3339Nano), ReceivedAt: p.ReceivedAt.Format(time.RFC3339Nano),
+				Value: p.Value, AuthorityID: p.AuthorityID, Signature: p.Signature}
+		}
+		writeJSON(w, out)
+		return
+	}
+	metric, err := s.store.Metric(r.Context(), m.MetricID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	pts, err := rs.Results(r.Context(), m.ID, from, to, maxAggregatePoints+1)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if len(pts) > maxAggregatePoints {
+		s.Error(w, r, cloudtrust.Errorf(cloudtrust.ETOOLARGE, "more than %d results between from and to: narrow the range", maxAggregatePoints))
+		return
+	}
+	out.Step = step.String()
+	out.Steps = aggregate(pts, metric.ResultFormat, from, step)
+	writeJSON(w, out)
+}
+
+// aggregate folds points (oldest first) into steps, skipping empty ones.
+func aggregate(pts []ctp.StoredResult, format []ctp.Column, from time.Time, step time.Duration) []historyStep {
+	var numeric []string
+	for _, c := range format {
+		if c.Type == "number" {
+			numeric = append(numeric, c.Name)
+		}
+	}
+	var (
+		out  []historyStep
+		cur  *historyStep
+		idx  int64 = -1
+		rows []map[string]json.RawMessage
+	)
+	for _, p := range pts {
+		i := int64(p.UpdateTime.Sub(from) / step)
+		if i != idx {
+			idx = i
+			out = append(out, historyStep{Start: from.Add(time.Duration(i) * step).Format(time.RFC3339Nano), Columns: map[string]*columnAgg{}})
+			cur = &out[len(out)-1]
+		}
+		cur.Count++
+		if len(numeric) == 0 {
+			continue
+		}
+		rows = rows[:0]
+		if json.Unmarshal(p.Value, &rows) != nil {
+			continue
+		}
+		for _, row := range rows {
+			for _, name := range numeric {
+				f, err := strconv.ParseFloat(string(row[name]), 64)
+				if err != nil || math.IsInf(f, 0) {
+					continue
+				}
+				a := cur.Columns[name]
+				if a == nil {
+					a = &columnAgg{Min: f, Max: f}
+					cur.Columns[name] = a
+				}
+				a.Min, a.Max, a.Last = min(a.Min, f), max(a.Max, f), f
+				a.sum += f
+				a.Count++
+			}
+		}
+	}
+	for i := range out {
+		for _, a := range out[i].Columns {
+			a.Avg = a.sum / float64(a.Count)
+		}
+	}
+	return out
+}
+
+// queryTime reads an RFC 3339 time parameter, or returns def.
+func queryTime(q url.Values, name string, def time.Time) (time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, invalidf("%s: must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z, not %q", name, v)
+	}
+	return t.UTC(), nil
+}
+
+// parseStep reads a step such as 30s, 1m, 1h or 1d.
+func parseStep(v string) (time.Duration, error) {
+	var (
+		d   time.Duration
+		err error
+	)
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		var days int
+		days, err = strconv.Atoi(n)
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(v)
+	}
+	if err != nil || d < time.Second {
+		return 0, invalidf("step: must be a duration of at least 1s such as 1m, 1h or 1d, not %q", v)
+	}
+	return d, nil
+}
