@@ -28,7 +28,7 @@ func complete() *assess.Submission {
 	}}
 }
 
-func TestParseAnswerAndOwnership(t *testing.T) {
+func TestAssessParseAnswerAndOwnership(t *testing.T) {
 	answers := []struct {
 		in   string
 		want assess.Answer
@@ -64,7 +64,7 @@ func TestParseAnswerAndOwnership(t *testing.T) {
 	}
 }
 
-func TestQuestionnaireValidate(t *testing.T) {
+func TestAssessQuestionnaireValidate(t *testing.T) {
 	cases := []struct {
 		name   string
 		mutate func(q *assess.Questionnaire)
@@ -96,7 +96,7 @@ func TestQuestionnaireValidate(t *testing.T) {
 	}
 }
 
-func TestSubmissionValidate(t *testing.T) {
+func TestAssessSubmissionValidate(t *testing.T) {
 	cases := []struct {
 		name   string
 		mutate func(s *assess.Submission)
@@ -128,7 +128,7 @@ func TestSubmissionValidate(t *testing.T) {
 	}
 }
 
-func TestCheck(t *testing.T) {
+func TestAssessCheck(t *testing.T) {
 	cases := []struct {
 		name   string
 		mutate func(s *assess.Submission)
@@ -190,7 +190,7 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestControlOf(t *testing.T) {
+func TestAssessControlOf(t *testing.T) {
 	for in, want := range map[string]string{"A&A-01.1": "A&A-01", "IAM-02.13": "IAM-02", "X": ""} {
 		t.Run(in+" belongs to "+want, func(t *testing.T) {
 			if got := assess.ControlOf(in); got != want {

@@ -3,88 +3,19 @@ package notify
 import (
 	"context"
 	"crypto/tls"
-	"encoding/xml"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"mellium.im/sasl"
-	"mellium.im/xmlstream"
-	"mellium.im/xmpp"
-	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/internal/testkit/prosody"
 )
 
-type receivedMessage struct {
-	from, body string
-	typ        stanza.MessageType
-}
-
-// xmppReceiver logs in as j, announces presence and returns the chat
-// messages it receives.
-func xmppReceiver(t *testing.T, srv *prosodyServer, user, pass string) <-chan receivedMessage {
-	t.Helper()
-	// The session outlives this function: cancelling the context given to
-	// NewClientSession would break its connection, so cancel at cleanup.
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", srv.Addr)
-	if err != nil {
-		t.Fatalf("receiver dial: %v", err)
-	}
-	s, err := xmpp.NewClientSession(ctx, jid.MustParse(user+"@"+srv.Domain), conn,
-		xmpp.StartTLS(&tls.Config{ServerName: srv.Domain, RootCAs: srv.Roots}),
-		xmpp.SASL("", pass, sasl.ScramSha1, sasl.Plain),
-		xmpp.BindResource(),
-	)
-	if err != nil {
-		conn.Close()
-		t.Fatalf("receiver session: %v", err)
-	}
-	msgs := make(chan receivedMessage, 8)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		err := s.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-			if start.Name.Local != "message" {
-				return nil
-			}
-			var m messageBody
-			// r yields the stanza's content and end element, not its start.
-			d := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), r))
-			if err := d.Decode(&m); err != nil && err != io.EOF {
-				t.Errorf("receiver: decode message: %v", err)
-				return nil
-			}
-			msgs <- receivedMessage{from: m.From.String(), body: m.Body, typ: m.Type}
-			return nil
-		}))
-		if err != nil && ctx.Err() == nil {
-			t.Logf("receiver session ended: %v", err)
-		}
-	}()
-	if err := s.Send(ctx, stanza.Presence{Type: stanza.AvailablePresence}.Wrap(nil)); err != nil {
-		t.Fatalf("receiver presence: %v", err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		select {
-		case <-served:
-		case <-time.After(5 * time.Second):
-		}
-		conn.Close()
-	})
-	return msgs
-}
-
 func TestXMPPDeliveryToRealServer(t *testing.T) {
-	srv := startProsody(t, map[string]string{"alerts": "sender-pass", "customer": "receiver-pass"})
-	inbox := xmppReceiver(t, srv, "customer", "receiver-pass")
+	srv := prosody.Start(t, map[string]string{"alerts": "sender-pass", "customer": "receiver-pass"})
+	inbox := srv.Inbox(t, "customer", "receiver-pass")
 	tlsCfg := &tls.Config{RootCAs: srv.Roots}
 
 	t.Run("alert reaches the recipient as a chat message holding the log entry", func(t *testing.T) {
@@ -110,7 +41,7 @@ func TestXMPPDeliveryToRealServer(t *testing.T) {
 		want, _ := EncodeLogEntry("https://ctp.example/api/1.0", entry)
 		select {
 		case m := <-inbox:
-			if m.body != string(want) || m.typ != stanza.ChatMessage || !strings.HasPrefix(m.from, "alerts@"+srv.Domain) {
+			if m.Body != string(want) || m.Type != stanza.ChatMessage || !strings.HasPrefix(m.From, "alerts@"+srv.Domain) {
 				t.Fatalf("received %+v, want a chat from alerts@ with body %s", m, want)
 			}
 		case <-time.After(15 * time.Second):

@@ -2,9 +2,18 @@ package probe
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"io"
+	"log"
+	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +146,42 @@ func TestProbeTLS(t *testing.T) {
 			c.check(t, r)
 		})
 	}
+}
+
+func TestProbeTLSReportsRSAKeyTransport(t *testing.T) {
+	base := testNow()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "rsa"},
+		NotBefore: base.Add(-time.Hour), NotAfter: base.AddDate(0, 0, 10),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:    x509.KeyUsageKeyEncipherment | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewUnstartedServer(http.NotFoundHandler())
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.TLS = &tls.Config{
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
+		MaxVersion:   tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256},
+	}
+	s.StartTLS()
+	defer s.Close()
+	r, err := (&TLS{Address: s.Listener.Addr().String(), SkipVersionScan: true}).Measure(context.Background())
+	if err != nil || !r.OK {
+		t.Fatalf("Measure: %v %+v", err, r)
+	}
+	want(t, "cipherSuite", r.CipherSuite, "TLS_RSA_WITH_AES_128_GCM_SHA256")
+	want(t, "keyExchange", r.KeyExchange, "RSA")
+	want(t, "postQuantum", r.PostQuantum, false)
+	want(t, "minProtocol (scan skipped)", r.MinProtocol, "TLS 1.2")
 }
 
 func TestProbeTLSFailures(t *testing.T) {

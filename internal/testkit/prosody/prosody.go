@@ -1,14 +1,25 @@
-package notify
+// Package prosody starts a private prosody XMPP server for integration
+// tests (notify's delivery tests, cmd/cloudtrust's end-to-end alert test)
+// and logs in test accounts that collect the chat messages they receive.
+//
+// It is a package of its own, not part of internal/testkit, because
+// testkit imports sqldb, which imports notify: notify's in-package tests
+// could not import testkit without an import cycle.
+package prosody
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -19,24 +30,33 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"mellium.im/sasl"
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
 )
 
-// EnvRequireAll makes missing integration dependencies fail instead of skip.
+// envRequireAll makes missing integration dependencies fail instead of skip.
 const envRequireAll = "CLOUDTRUST_TEST_REQUIRE_ALL"
 
-// prosodyServer is a private prosody instance on a loopback port, with a
+// Server is a private prosody instance on a loopback port, with a
 // self-signed certificate so that clients use STARTTLS as in production.
-type prosodyServer struct {
-	Addr   string
-	Domain string
-	Roots  *x509.CertPool
-	dir    string
+type Server struct {
+	Addr    string         // host:port of client connections
+	Domain  string         // the virtual host, e.g. "cloudtrust.test"
+	Roots   *x509.CertPool // trusts the server's certificate
+	RootPEM []byte         // the same certificate as PEM (for --xmpp-ca-file)
+	dir     string
 }
 
-// startProsody starts prosody with the given accounts (user → password) and
+// Start starts prosody with the given accounts (user → password) and
 // stops it when the test ends. As root it runs as the prosody user, in a
-// directory that user owns (as testkit does for PostgreSQL).
-func startProsody(t *testing.T, accounts map[string]string) *prosodyServer {
+// directory that user owns (as testkit does for PostgreSQL). Without
+// prosody installed the test is skipped, or fails when
+// CLOUDTRUST_TEST_REQUIRE_ALL=1.
+func Start(t *testing.T, accounts map[string]string) *Server {
 	t.Helper()
 	prosodyBin, err1 := exec.LookPath("prosody")
 	ctlBin, err2 := exec.LookPath("prosodyctl")
@@ -62,13 +82,14 @@ func startProsody(t *testing.T, accounts map[string]string) *prosodyServer {
 		gid, _ := strconv.Atoi(u.Gid)
 		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
-	s := &prosodyServer{Domain: "cloudtrust.test", dir: dir}
+	s := &Server{Domain: "cloudtrust.test", dir: dir}
 	certPEM, keyPEM := selfSignedCert(t, s.Domain)
 	s.Roots = x509.NewCertPool()
 	s.Roots.AppendCertsFromPEM(certPEM)
+	s.RootPEM = certPEM
 	port := freeLoopbackPort(t)
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cfg := fmt.Sprintf(`-- written by notify's test harness
+	cfg := fmt.Sprintf(`-- written by the prosody test harness
 pidfile = %[1]q
 data_path = %[2]q
 certificates = %[3]q
@@ -199,4 +220,74 @@ func selfSignedCert(t *testing.T, host string) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
+}
+
+// Message is a chat message received by an Inbox.
+type Message struct {
+	From string
+	Body string
+	Type stanza.MessageType
+}
+
+type messageBody struct {
+	stanza.Message
+	Body string `xml:"body"`
+}
+
+// Inbox logs in as user@Domain, announces presence and returns the
+// messages it receives until the test ends.
+func (srv *Server) Inbox(t *testing.T, user, pass string) <-chan Message {
+	t.Helper()
+	// The session outlives this function: cancelling the context given to
+	// NewClientSession would break its connection, so cancel at cleanup.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", srv.Addr)
+	if err != nil {
+		t.Fatalf("receiver dial: %v", err)
+	}
+	s, err := xmpp.NewClientSession(ctx, jid.MustParse(user+"@"+srv.Domain), conn,
+		xmpp.StartTLS(&tls.Config{ServerName: srv.Domain, RootCAs: srv.Roots}),
+		xmpp.SASL("", pass, sasl.ScramSha1, sasl.Plain),
+		xmpp.BindResource(),
+	)
+	if err != nil {
+		conn.Close()
+		t.Fatalf("receiver session: %v", err)
+	}
+	msgs := make(chan Message, 8)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		err := s.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+			if start.Name.Local != "message" {
+				return nil
+			}
+			var m messageBody
+			// r yields the stanza's content and end element, not its start.
+			d := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), r))
+			if err := d.Decode(&m); err != nil && err != io.EOF {
+				t.Errorf("receiver: decode message: %v", err)
+				return nil
+			}
+			msgs <- Message{From: m.From.String(), Body: m.Body, Type: m.Type}
+			return nil
+		}))
+		if err != nil && ctx.Err() == nil {
+			t.Logf("receiver session ended: %v", err)
+		}
+	}()
+	if err := s.Send(ctx, stanza.Presence{Type: stanza.AvailablePresence}.Wrap(nil)); err != nil {
+		t.Fatalf("receiver presence: %v", err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		select {
+		case <-served:
+		case <-time.After(5 * time.Second):
+		}
+		conn.Close()
+	})
+	return msgs
 }

@@ -1,0 +1,195 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+// benchTree creates n measurements of a one-number metric, each with the
+// objective value[0].level >= 7 and (when trigger) the trigger
+// value[0].level < 5, directly through the store.
+func ingestBenchTree(b *testing.B, s ctp.Store, n int, trigger bool) []string {
+	b.Helper()
+	ctx := context.Background()
+	mustB := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	metric := &ctp.Metric{Name: "level", BaseMetric: "x", ResultFormat: []ctp.Column{{Name: "level", Type: "number"}}}
+	mustB(s.CreateMetric(ctx, metric))
+	v := &ctp.ServiceView{Name: "v", Provider: "p", AccessTags: []string{"id:a"}}
+	mustB(s.CreateServiceView(ctx, v))
+	a := &ctp.Asset{ServiceViewID: v.ID, Name: "a"}
+	mustB(s.CreateAsset(ctx, a))
+	at := &ctp.Attribute{AssetID: a.ID, Name: "at"}
+	mustB(s.CreateAttribute(ctx, at))
+	ids := make([]string, n)
+	for i := range ids {
+		m := &ctp.Measurement{AttributeID: at.ID, MetricID: metric.ID, Name: "m", State: ctp.StateActivated, TriggersAllowed: true,
+			Objective: &ctp.Objective{Condition: "value[0].level >= 7", Status: ctp.StatusFalse}}
+		mustB(s.CreateMeasurement(ctx, m))
+		if trigger {
+			mustB(s.CreateTrigger(ctx, &ctp.Trigger{MeasurementID: m.ID, Name: "t", Condition: "value[0].level < 5", Notification: "mailto:x@example.org", Status: monitor.InitialStatus}))
+		}
+		ids[i] = m.ID
+	}
+	return ids
+}
+
+func ingestBenchServer(s ctp.Store, clock cloudtrust.Clock) (*Server, string) {
+	srv := New(Config{Store: s, Evaluator: &monitor.Conditions{}, Clock: clock, BaseURL: testBase})
+	const token = "agent-token-0123456789"
+	sum := sha256.Sum256([]byte(token))
+	if err := s.CreateAccount(context.Background(), &ctp.Account{Name: "agent", AccountTags: []string{ctp.TagAgent, ctp.TagUser, "id:a"}, TokenHash: sum[:]}); err != nil {
+		panic(err)
+	}
+	return srv, token
+}
+
+// BenchmarkResultHistoryAggregate: 30 days at 1-minute resolution (43,200
+// results) aggregated to 720 one-hour steps through the HTTP handler.
+func BenchmarkResultHistoryAggregate(b *testing.B) {
+	db := testkit.MustOpenDB(b, "sqlite")
+	start := time.Date(2026, 10, 29, 0, 0, 0, 0, time.UTC)
+	clock := cloudtrust.NewFakeClock(start.Add(30 * 24 * time.Hour))
+	s := sqldb.NewCTPStore(db, clock)
+	id := ingestBenchTree(b, s, 1, false)[0]
+	srv, token := ingestBenchServer(s, clock)
+	ev := &monitor.Conditions{}
+	for i := 0; i < 43200; {
+		var items []ctp.BatchItem
+		for j := 0; j < 5000 && i < 43200; j, i = j+1, i+1 {
+			r := ctp.Result{Value: json.RawMessage(fmt.Sprintf(`[{"level":%d}]`, i%10)), UpdateTime: start.Add(time.Duration(i) * time.Minute)}
+			items = append(items, ctp.BatchItem{MeasurementID: id, Update: monitor.ApplyResult(r.UpdateTime, ev, r)})
+		}
+		if _, err := s.ApplyBatch(context.Background(), items, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	path := "/api/v1/measurements/" + id + "/results?from=2026-10-29T00:00:00Z&to=2026-11-28T00:00:00Z&step=1h"
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "http://ctp.test"+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d %s", rec.Code, rec.Body)
+		}
+		var out historyOut
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Steps) != 720 {
+			b.Fatalf("%d steps, %v", len(out.Steps), err)
+		}
+	}
+}
+
+// BenchmarkResultIngest posts NDJSON batches of 10,000 lines (1,000
+// measurements, each with one objective and one trigger, 10 results each)
+// through the HTTP handler on SQLite (WAL, synchronous=FULL), then, in the
+// same run, inserts the same number of rows with a bare database/sql loop
+// in transactions of 1,000 into an indexed table. It reports both rates,
+// their ratio, and the bytes per stored result (dbstat).
+func BenchmarkResultIngest(b *testing.B) {
+	const measurements, perBatch = 1000, 10000
+	db := testkit.MustOpenDB(b, "sqlite")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	clock := cloudtrust.NewFakeClock(start)
+	s := sqldb.NewCTPStore(db, clock)
+	ids := ingestBenchTree(b, s, measurements, true)
+	srv, token := ingestBenchServer(s, clock)
+	bodies := func(n int) [][]byte {
+		out := make([][]byte, n)
+		for k := range out {
+			var buf bytes.Buffer
+			for i := 0; i < perBatch; i++ {
+				ts := start.Add(time.Duration(k*perBatch+i) * time.Millisecond).Format(time.RFC3339Nano)
+				fmt.Fprintf(&buf, `{"measurement":%q,"result":{"value":[{"level":%d}],"updateTime":%q}}`+"\n", ids[i%measurements], (k+i)%10, ts)
+			}
+			out[k] = buf.Bytes()
+		}
+		return out
+	}(b.N)
+	var size0 int64
+	db.SQL().QueryRow("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'results'").Scan(&size0)
+	b.ResetTimer()
+	t0 := time.Now()
+	for k := 0; k < b.N; k++ {
+		req := httptest.NewRequest("POST", "http://ctp.test/api/v1/results", bytes.NewReader(bodies[k]))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d %.500s", rec.Code, rec.Body)
+		}
+	}
+	ingest := time.Since(t0)
+	b.StopTimer()
+	rows := b.N * perBatch
+	var size1, count int64
+	db.SQL().QueryRow("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'results'").Scan(&size1)
+	db.SQL().QueryRow("SELECT count(*) FROM results").Scan(&count)
+	bare := bareInsert(b, rows)
+	rate, bareRate := float64(rows)/ingest.Seconds(), float64(rows)/bare.Seconds()
+	b.ReportMetric(rate, "results/s")
+	b.ReportMetric(bareRate, "bare-rows/s")
+	b.ReportMetric(rate/bareRate, "ratio")
+	if count > 0 {
+		b.ReportMetric(float64(size1)/float64(count), "bytes/result")
+	}
+	_ = size0
+}
+
+// bareInsert is the storage limit: n rows of (measurement, time, value) in
+// transactions of 1,000 through one prepared statement into an indexed
+// SQLite table with the same pragmas as sqldb (WAL, synchronous=FULL).
+func bareInsert(b *testing.B, n int) time.Duration {
+	path := filepath.Join(b.TempDir(), "bare.db")
+	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	defer os.Remove(path)
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE bare (measurement INTEGER NOT NULL, update_time INTEGER NOT NULL, value TEXT NOT NULL); CREATE INDEX bare_key ON bare (measurement, update_time)"); err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	for i := 0; i < n; {
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := tx.Prepare("INSERT INTO bare (measurement, update_time, value) VALUES (?, ?, ?)")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := 0; j < 1000 && i < n; j, i = j+1, i+1 {
+			if _, err := st.Exec(i%1000, int64(i)*1e6, `[{"level":`+strconv.Itoa(i%10)+`}]`); err != nil {
+				b.Fatal(err)
+			}
+		}
+		st.Close()
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(t0)
+}
