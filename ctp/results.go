@@ -62,6 +62,13 @@ type ResultStore interface {
 	// Results returns up to limit results of a measurement with
 	// from <= updateTime < to, oldest first.
 	Results(ctx context.Context, measurementID string, from, to time.Time, limit int) ([]StoredResult, error)
+	// ResultBuckets calls fn, oldest first, for every non-empty step i
+	// (from+i*step <= updateTime < from+(i+1)*step, updateTime < to) with
+	// the number of results in it, their values joined by commas in no
+	// particular order, and the value with the latest updateTime: the
+	// aggregation path, which leaves the per-row work to the database.
+	// values and last are only valid during the call.
+	ResultBuckets(ctx context.Context, measurementID string, from, to time.Time, step time.Duration, fn func(i int64, count int, values, last []byte) error) error
 	// PruneResults deletes results whose updateTime is before cutoff, in
 	// short transactions of at most batch rows, and returns how many.
 	PruneResults(ctx context.Context, cutoff time.Time, batch int) (int, error)

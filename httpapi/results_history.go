@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -137,72 +136,21 @@ func (s *Server) handleResultHistoryGet(w http.ResponseWriter, r *http.Request, 
 		s.Error(w, r, err)
 		return
 	}
-	pts, err := rs.Results(r.Context(), m.ID, from, to, maxAggregatePoints+1)
+	agg := newAggregator(metric.ResultFormat, from, step)
+	err = rs.ResultBuckets(r.Context(), m.ID, from, to, step, func(i int64, n int, values, last []byte) error {
+		agg.addBucket(i, n, values, last)
+		if agg.points > maxAggregatePoints {
+			return cloudtrust.Errorf(cloudtrust.ETOOLARGE, "more than %d results between from and to: narrow the range", maxAggregatePoints)
+		}
+		return nil
+	})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if len(pts) > maxAggregatePoints {
-		s.Error(w, r, cloudtrust.Errorf(cloudtrust.ETOOLARGE, "more than %d results between from and to: narrow the range", maxAggregatePoints))
-		return
-	}
 	out.Step = step.String()
-	out.Steps = aggregate(pts, metric.ResultFormat, from, step)
+	out.Steps = agg.steps()
 	writeJSON(w, out)
-}
-
-// aggregate folds points (oldest first) into steps, skipping empty ones.
-func aggregate(pts []ctp.StoredResult, format []ctp.Column, from time.Time, step time.Duration) []historyStep {
-	var numeric []string
-	for _, c := range format {
-		if c.Type == "number" {
-			numeric = append(numeric, c.Name)
-		}
-	}
-	var (
-		out  []historyStep
-		cur  *historyStep
-		idx  int64 = -1
-		rows []map[string]json.RawMessage
-	)
-	for _, p := range pts {
-		i := int64(p.UpdateTime.Sub(from) / step)
-		if i != idx {
-			idx = i
-			out = append(out, historyStep{Start: from.Add(time.Duration(i) * step).Format(time.RFC3339Nano), Columns: map[string]*columnAgg{}})
-			cur = &out[len(out)-1]
-		}
-		cur.Count++
-		if len(numeric) == 0 {
-			continue
-		}
-		rows = rows[:0]
-		if json.Unmarshal(p.Value, &rows) != nil {
-			continue
-		}
-		for _, row := range rows {
-			for _, name := range numeric {
-				f, err := strconv.ParseFloat(string(row[name]), 64)
-				if err != nil || math.IsInf(f, 0) {
-					continue
-				}
-				a := cur.Columns[name]
-				if a == nil {
-					a = &columnAgg{Min: f, Max: f}
-					cur.Columns[name] = a
-				}
-				a.Min, a.Max, a.Last = min(a.Min, f), max(a.Max, f), f
-				a.sum += f
-				a.Count++
-			}
-		}
-	}
-	for i := range out {
-		for _, a := range out[i].Columns {
-			a.Avg = a.sum / float64(a.Count)
-		}
-	}
-	return out
 }
 
 // queryTime reads an RFC 3339 time parameter, or returns def.

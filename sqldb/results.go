@@ -254,6 +254,45 @@ func (s *CTPStore) Results(ctx context.Context, measurementID string, from, to t
 	return out, translate(rows.Err())
 }
 
+// ResultBuckets implements ctp.ResultStore.
+func (s *CTPStore) ResultBuckets(ctx context.Context, measurementID string, from, to time.Time, step time.Duration, fn func(int64, int, []byte, []byte) error) error {
+	if step <= 0 {
+		return cloudtrust.Errorf(cloudtrust.EINVALID, "step: must be positive")
+	}
+	var seq int64
+	if err := s.queryRow(ctx, s.db.db, "SELECT seq FROM measurements WHERE id = ?", measurementID).Scan(&seq); err != nil {
+		return notFound(err, "measurement", measurementID)
+	}
+	// The values are joined in any order (ordering them costs a sort per
+	// step); the last one is picked separately: on SQLite a bare column next
+	// to max() comes from the row holding the maximum.
+	cols := "group_concat(value, ','), max(update_time), value"
+	if s.d.name == "postgres" {
+		cols = "string_agg(value, ','), max(update_time), (array_agg(value ORDER BY update_time DESC))[1]"
+	}
+	lo := clampNanos(from)
+	rows, err := s.query(ctx, s.db.db, `SELECT (update_time - ?) / ? AS b, count(*), `+cols+` FROM results
+		WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? GROUP BY b ORDER BY b`,
+		lo, int64(step), seq, lo, clampNanos(to))
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	var (
+		b, n, lt     int64
+		values, last sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&b, &n, &values, &lt, &last); err != nil {
+			return translate(err)
+		}
+		if err := fn(b, int(n), values, last); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
+}
+
 func clampNanos(t time.Time) int64 {
 	switch {
 	case t.Before(minTime):

@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"push":      {"send measurement results to a CloudTrust server as an agent", runPush},
 		"probe":     {"built-in TLS, security-header and availability probes (run|once|--print-metrics)", runProbe},
 		"caiq":      {"CAIQ questionnaires and answers (import|export|validate|submit|list)", runCAIQ},
+		"keys":      {"public keys that verify signed results (add|list|delete)", runKeys},
 	}
 }
 
