@@ -116,6 +116,8 @@ func TestSignedResults(t *testing.T) {
 			{"expired key is rejected", signedBody("8", "agent-expired", sign(t, jose.RS256, rsaKey, payloadOf("8", "agent-expired"), false)), 400, "no RS256 key valid now"},
 			{"ES256 signature with an RSA-only authority is rejected", signedBody("8", "agent-rsa", sign(t, jose.ES256, ecKey, payloadOf("8", "agent-rsa"), false)), 400, "no ES256 key valid now"},
 			{"signature without authorityId is rejected", signedBody("8", "", sign(t, jose.RS256, rsaKey, payloadOf("8", "agent-rsa"), false)), 400, "authorityId"},
+			{"bare result with the authority alias is accepted", `{"value":[{"level":8}], "authority":"agent-rsa", "signature":"` +
+				sign(t, jose.RS256, rsaKey, `{"value":[{"level":8}],"authority":"agent-rsa"}`, false) + `"}`, 200, ""},
 			{"garbage signature is rejected", signedBody("8", "agent-rsa", "not-a-jws"), 400, "not a JWS compact serialisation"},
 		}
 		for _, tt := range tests {
@@ -135,13 +137,11 @@ func TestSignedResults(t *testing.T) {
 					return
 				}
 				var sent struct {
-					Result struct {
-						Signature string `json:"signature"`
-					} `json:"result"`
+					Signature string `json:"signature"`
 				}
-				json.Unmarshal([]byte(tt.body), &sent)
-				if got, _ := after.(map[string]any)["signature"].(string); got != sent.Result.Signature {
-					t.Fatalf("served signature %q, want it as received %q", got, sent.Result.Signature)
+				json.Unmarshal(resultObject([]byte(tt.body)), &sent)
+				if got, _ := after.(map[string]any)["signature"].(string); got != sent.Signature {
+					t.Fatalf("served signature %q, want it as received %q", got, sent.Signature)
 				}
 			})
 		}

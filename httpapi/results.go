@@ -16,6 +16,7 @@ import (
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/ctpscript"
 	"github.com/cloudtrust/cloudtrust/monitor"
 )
 
@@ -113,6 +114,10 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	items := make([]ctp.BatchItem, 0, len(lines))
 	itemLine := make([]int, 0, len(lines))
 	metrics := map[string]*ctp.Metric{}
+	ev := s.eval
+	if c, ok := ev.(*monitor.Conditions); ok {
+		ev = &batchEvaluator{c: c}
+	}
 	for i, raw := range lines {
 		out[i].Line = i + 1
 		var in batchLineIn
@@ -136,7 +141,7 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 			pre[i] = fieldf("measurement", "%s", cloudtrust.ErrorMessage(err))
 			continue
 		}
-		items = append(items, ctp.BatchItem{MeasurementID: in.Measurement, Update: s.batchUpdate(r, c.account, metrics, now, in.Result)})
+		items = append(items, ctp.BatchItem{MeasurementID: in.Measurement, Update: s.batchUpdate(r, c.account, metrics, ev, now, in.Result)})
 		itemLine = append(itemLine, i)
 	}
 	render := func(errs []error) (int, []byte) {
@@ -192,7 +197,7 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 // batchUpdate is the update of one line: the caller must be allowed on the
 // measurement, the result must match the metric's resultFormat, then the
 // same evaluation as PUT /measurements/{id}?x=result runs.
-func (s *Server) batchUpdate(r *http.Request, p *principal, metrics map[string]*ctp.Metric, now time.Time, in *resultIn) ctp.UpdateFunc {
+func (s *Server) batchUpdate(r *http.Request, p *principal, metrics map[string]*ctp.Metric, ev ctp.Evaluator, now time.Time, in *resultIn) ctp.UpdateFunc {
 	return func(m *ctp.Measurement, triggers []*ctp.Trigger) (*ctp.MeasurementChange, error) {
 		if !allowed(p, m.AccessTags) {
 			return nil, forbiddenf("measurement %s is not accessible to this account", m.ID)
@@ -209,8 +214,35 @@ func (s *Server) batchUpdate(r *http.Request, p *principal, metrics map[string]*
 		if err != nil {
 			return nil, err
 		}
-		return monitor.ApplyResult(now, s.eval, *res)(m, triggers)
+		return monitor.ApplyResult(now, ev, *res)(m, triggers)
 	}
+}
+
+// batchEvaluator decodes each result once for its objective and all its
+// triggers (monitor.Conditions.BindResult). It serves one batch, whose
+// updates run one after the other. A result is recognised by its address,
+// which cannot be reused while the evaluator holds it.
+type batchEvaluator struct {
+	c   *monitor.Conditions
+	r   *ctp.Result
+	env *ctpscript.Env
+	err error
+}
+
+func (b *batchEvaluator) Validate(condition string) error { return b.c.Validate(condition) }
+
+func (b *batchEvaluator) Evaluate(condition string, r *ctp.Result) (ctp.Status, string) {
+	if r == nil {
+		return b.c.Evaluate(condition, r)
+	}
+	if r != b.r {
+		b.r = r
+		b.env, b.err = b.c.BindResult(r)
+	}
+	if b.err != nil {
+		return ctp.StatusError, b.err.Error()
+	}
+	return b.c.EvaluateBound(condition, b.env)
 }
 
 // readBatch reads the body (NDJSON, or a JSON array) under the size limit

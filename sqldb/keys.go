@@ -1,7 +1,11 @@
 package sqldb
 
 import (
+	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"database/sql"
 	"time"
 
@@ -10,8 +14,12 @@ import (
 )
 
 // KeyStore implements signing.KeyStore (authority keys) and stores the
-// per-trigger webhook secrets.
-type KeyStore struct{ db *DB }
+// per-trigger webhook secrets, encrypted with AES-256-GCM when a secret key
+// is set (WithSecretKey).
+type KeyStore struct {
+	db   *DB
+	aead cipher.AEAD // nil: secrets are stored in clear
+}
 
 var _ signing.KeyStore = (*KeyStore)(nil)
 
@@ -87,9 +95,67 @@ func (s *KeyStore) DeleteKey(ctx context.Context, authorityID, id string) error 
 	})
 }
 
+// sealedPrefix marks an encrypted secret: prefix, 12-byte nonce, then the
+// AES-GCM ciphertext of the secret with the trigger id as additional data
+// (so a sealed secret cannot be moved to another trigger).
+const sealedPrefix = "ct1:"
+
+// WithSecretKey returns a store that encrypts the trigger secrets it writes
+// with key (32 bytes, AES-256-GCM) and decrypts those it reads. Secrets
+// stored in clear before a key was configured are still read.
+func (s *KeyStore) WithSecretKey(key []byte) (*KeyStore, error) {
+	if len(key) != 32 {
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "secret key: must be 32 bytes, not %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "secret key: %v", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "secret key: %v", err)
+	}
+	return &KeyStore{db: s.db, aead: aead}, nil
+}
+
+func (s *KeyStore) seal(triggerID string, secret []byte) ([]byte, error) {
+	if s.aead == nil {
+		return secret, nil
+	}
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, cloudtrust.Errorf(cloudtrust.EINTERNAL, "secret: nonce: %v", err)
+	}
+	out := append([]byte(sealedPrefix), nonce...)
+	return s.aead.Seal(out, nonce, secret, []byte(triggerID)), nil
+}
+
+func (s *KeyStore) open(triggerID string, stored []byte) ([]byte, error) {
+	if !bytes.HasPrefix(stored, []byte(sealedPrefix)) {
+		return stored, nil
+	}
+	if s.aead == nil {
+		return nil, cloudtrust.Errorf(cloudtrust.EINTERNAL, "the webhook secret of trigger %s is encrypted and this server has no secret key (--secret-key-file)", triggerID)
+	}
+	rest := stored[len(sealedPrefix):]
+	n := s.aead.NonceSize()
+	if len(rest) < n {
+		return nil, cloudtrust.Errorf(cloudtrust.EINTERNAL, "the webhook secret of trigger %s is truncated", triggerID)
+	}
+	secret, err := s.aead.Open(nil, rest[:n], rest[n:], []byte(triggerID))
+	if err != nil {
+		return nil, cloudtrust.Errorf(cloudtrust.EINTERNAL, "the webhook secret of trigger %s does not decrypt with this server's secret key", triggerID)
+	}
+	return secret, nil
+}
+
 // SetTriggerSecret stores the webhook signing secret of trigger id,
 // replacing any previous one.
 func (s *KeyStore) SetTriggerSecret(ctx context.Context, triggerID string, secret []byte) error {
+	secret, err := s.seal(triggerID, secret)
+	if err != nil {
+		return err
+	}
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM trigger_secrets WHERE trigger_id = ?"), triggerID); err != nil {
 			return translate(err)
@@ -107,5 +173,5 @@ func (s *KeyStore) TriggerSecret(ctx context.Context, triggerID string) ([]byte,
 	if err != nil {
 		return nil, notFound(err, "trigger secret", triggerID)
 	}
-	return secret, nil
+	return s.open(triggerID, secret)
 }

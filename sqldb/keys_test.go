@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,54 @@ func TestDeadLetters(t *testing.T) {
 		if got == nil || len(got) != 0 {
 			t.Fatalf("unknown view gave %+v", got)
 		}
+	})
+}
+
+func TestTriggerSecretsEncryptedAtRest(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newStore(db)
+		tr := mustTree(t, s, nil)
+		key := []byte("0123456789abcdef0123456789abcdef")
+		sealed, err := db.Keys().WithSecretKey(key)
+		must(t, err)
+		must(t, sealed.SetTriggerSecret(ctx, tr.trigger.ID, []byte("whsec_topsecret")))
+		q := "SELECT secret FROM trigger_secrets WHERE trigger_id = ?"
+		if db.Dialect() == "postgres" {
+			q = "SELECT secret FROM trigger_secrets WHERE trigger_id = $1"
+		}
+		var raw []byte
+		must(t, db.SQL().QueryRowContext(ctx, q, tr.trigger.ID).Scan(&raw))
+		t.Run("the stored bytes do not hold the secret", func(t *testing.T) {
+			if strings.Contains(string(raw), "topsecret") {
+				t.Fatalf("stored in clear: %q", raw)
+			}
+		})
+		t.Run("the sealed store reads it back", func(t *testing.T) {
+			got, err := sealed.TriggerSecret(ctx, tr.trigger.ID)
+			if err != nil || string(got) != "whsec_topsecret" {
+				t.Fatalf("TriggerSecret = %q, %v", got, err)
+			}
+		})
+		t.Run("a store without the key cannot read it", func(t *testing.T) {
+			_, err := db.Keys().TriggerSecret(ctx, tr.trigger.ID)
+			wantCode(t, err, cloudtrust.EINTERNAL)
+		})
+		t.Run("a store with another key cannot read it", func(t *testing.T) {
+			other, _ := db.Keys().WithSecretKey([]byte("fedcba9876543210fedcba9876543210"))
+			_, err := other.TriggerSecret(ctx, tr.trigger.ID)
+			wantCode(t, err, cloudtrust.EINTERNAL)
+		})
+		t.Run("a secret stored in clear earlier is still read", func(t *testing.T) {
+			must(t, db.Keys().SetTriggerSecret(ctx, tr.trigger.ID, []byte("whsec_old")))
+			got, err := sealed.TriggerSecret(ctx, tr.trigger.ID)
+			if err != nil || string(got) != "whsec_old" {
+				t.Fatalf("TriggerSecret = %q, %v", got, err)
+			}
+		})
+		t.Run("a short key is refused", func(t *testing.T) {
+			_, err := db.Keys().WithSecretKey([]byte("short"))
+			wantCode(t, err, cloudtrust.EINVALID)
+		})
 	})
 }

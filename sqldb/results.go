@@ -81,56 +81,8 @@ func (s *CTPStore) ApplyBatch(ctx context.Context, items []ctp.BatchItem, receip
 		if err != nil {
 			return err
 		}
-		type chain struct{ attribute, asset, view string }
-		touched := map[chain]bool{}
-		var order []chain
-		for i, it := range items {
-			orig, err := scanMeasurement(s.queryRow(ctx, tx, "SELECT "+measurementCols+" FROM measurements WHERE id = ?"+s.d.forUpdate, it.MeasurementID))
-			if err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					out.Errs[i] = notFound(err, "measurement", it.MeasurementID)
-					continue
-				}
-				return translate(err)
-			}
-			triggers, err := s.triggersOf(ctx, tx, orig.ID)
-			if err != nil {
-				return err
-			}
-			cur := *orig
-			ch, err := it.Update(&cur, triggers)
-			if err != nil {
-				out.Errs[i] = err
-				continue
-			}
-			if ch == nil {
-				continue
-			}
-			if err := s.writeChange(ctx, tx, orig, triggers, ch, change); err != nil {
-				if ce := asError(err); ce != nil && ce.Code == cloudtrust.EINVALID {
-					// Checked before any write of this item.
-					out.Errs[i] = err
-					continue
-				}
-				return err
-			}
-			c := chain{orig.AttributeID, orig.AssetID, orig.ServiceViewID}
-			if !touched[c] {
-				touched[c] = true
-				order = append(order, c)
-			}
-		}
-		done := map[string]bool{}
-		for _, c := range order {
-			for _, p := range [][2]string{{"attributes", c.attribute}, {"assets", c.asset}, {"service_views", c.view}} {
-				if done[p[0]+"/"+p[1]] {
-					continue
-				}
-				done[p[0]+"/"+p[1]] = true
-				if err := s.setChange(ctx, tx, p[0], p[1], change); err != nil {
-					return err
-				}
-			}
+		if err := s.applyItems(ctx, tx, items, out.Errs, change); err != nil {
+			return err
 		}
 		if receipt != nil {
 			status, body := receipt.Render(out.Errs)
@@ -148,68 +100,222 @@ func (s *CTPStore) ApplyBatch(ctx context.Context, items []ctp.BatchItem, receip
 	return out, nil
 }
 
-func asError(err error) *cloudtrust.Error {
-	var ce *cloudtrust.Error
-	if errors.As(err, &ce) {
-		return ce
+// batchState is a measurement of a batch as the items see it: updates are
+// applied in memory one after the other, exactly as separate transactions
+// would read them back, and the final state is written once.
+type batchState struct {
+	seq      int64
+	orig     *ctp.Measurement
+	cur      *ctp.Measurement
+	triggers []*ctp.Trigger
+	byID     map[string]*ctp.Trigger
+	dirty    bool
+	changed  map[string]bool // trigger ids whose status changed
+}
+
+// batchChunk bounds the identifiers of one IN (...) list.
+const batchChunk = 500
+
+// loadBatch reads the batch's measurements and their triggers.
+func (s *CTPStore) loadBatch(ctx context.Context, tx *sql.Tx, items []ctp.BatchItem) (map[string]*batchState, error) {
+	states := map[string]*batchState{}
+	var ids []string
+	for _, it := range items {
+		if _, ok := states[it.MeasurementID]; !ok {
+			states[it.MeasurementID] = nil
+			ids = append(ids, it.MeasurementID)
+		}
+	}
+	for lo := 0; lo < len(ids); lo += batchChunk {
+		chunk := ids[lo:min(lo+batchChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.query(ctx, tx, "SELECT seq, "+measurementCols+" FROM measurements WHERE id IN ("+placeholders(len(chunk))+") ORDER BY seq"+s.d.forUpdate, args...)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for rows.Next() {
+			var seq int64
+			m, err := scanMeasurement(seqScanner{rows, &seq})
+			if err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			cur := *m
+			states[m.ID] = &batchState{seq: seq, orig: m, cur: &cur, byID: map[string]*ctp.Trigger{}, changed: map[string]bool{}}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate(err)
+		}
+		rows, err = s.query(ctx, tx, "SELECT "+triggerCols+" FROM triggers WHERE measurement_id IN ("+placeholders(len(chunk))+") ORDER BY seq", args...)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for rows.Next() {
+			t, err := scanTrigger(rows)
+			if err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			if st := states[t.MeasurementID]; st != nil {
+				st.triggers = append(st.triggers, t)
+				st.byID[t.ID] = t
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate(err)
+		}
+	}
+	return states, nil
+}
+
+// seqScanner scans a leading seq column before the measurement columns.
+type seqScanner struct {
+	rows *sql.Rows
+	seq  *int64
+}
+
+func (r seqScanner) Scan(dest ...any) error {
+	return r.rows.Scan(append([]any{r.seq}, dest...)...)
+}
+
+// applyItems runs the items in order on the in-memory states, appending
+// history rows and log entries as it goes, then writes each changed
+// measurement and trigger once and bumps each parent once.
+func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.BatchItem, errs []error, change string) error {
+	states, err := s.loadBatch(ctx, tx, items)
+	if err != nil {
+		return err
+	}
+	received := s.clock.Now().UnixNano()
+	var order []*batchState
+	for i, it := range items {
+		st := states[it.MeasurementID]
+		if st == nil {
+			errs[i] = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "measurement %q not found", it.MeasurementID)
+			continue
+		}
+		cur := *st.cur
+		ch, err := it.Update(&cur, st.triggers)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if ch == nil {
+			continue
+		}
+		m := ch.Measurement
+		if m == nil {
+			m = st.cur
+		}
+		// Check everything this item would write before changing anything.
+		res, err := resultArgs(m.Result)
+		if err == nil {
+			_, err = objectiveArgs(m.Objective)
+		}
+		for j, t := range ch.Triggers {
+			if err != nil {
+				break
+			}
+			if _, ok := st.byID[t.ID]; !ok {
+				err = cloudtrust.Errorf(cloudtrust.EINVALID, "triggers[%d]: %q is not a trigger of measurement %q", j, t.ID, st.orig.ID)
+			} else {
+				_, err = nanos("trigger.statusUpdateTime", t.StatusUpdateTime)
+			}
+		}
+		if err == nil && resultChanged(st.cur.Result, m.Result) && res[1] == nil {
+			err = cloudtrust.Errorf(cloudtrust.EINVALID, "result.updateTime: required")
+		}
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if resultChanged(st.cur.Result, m.Result) {
+			if _, err := s.exec(ctx, tx, `INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature)
+				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (measurement_seq, update_time) DO UPDATE SET received_at = excluded.received_at,
+				value = excluded.value, authority_id = excluded.authority_id, signature = excluded.signature`,
+				st.seq, res[1], received, res[0], res[2], res[3]); err != nil {
+				return translate(err)
+			}
+		}
+		for j, l := range ch.Logs {
+			if err := s.insertLog(ctx, tx, j, l, st.orig, st.byID); err != nil {
+				return errInternal(err)
+			}
+		}
+		nm := *m
+		nm.ID, nm.AttributeID, nm.AssetID, nm.ServiceViewID, nm.MetricID = st.orig.ID, st.orig.AttributeID, st.orig.AssetID, st.orig.ServiceViewID, st.orig.MetricID
+		nm.Name, nm.Annotation, nm.AccessTags = st.orig.Name, st.orig.Annotation, st.orig.AccessTags
+		nm.ChangeID = change
+		st.cur = &nm
+		for _, t := range ch.Triggers {
+			nt := *t
+			nt.ChangeID = change
+			for k, old := range st.triggers {
+				if old.ID == t.ID {
+					st.triggers[k] = &nt
+				}
+			}
+			st.byID[t.ID] = &nt
+			st.changed[t.ID] = true
+			t.ChangeID = change
+		}
+		if !st.dirty {
+			st.dirty = true
+			order = append(order, st)
+		}
+	}
+	done := map[string]bool{}
+	for _, st := range order {
+		m := st.cur
+		res, err := resultArgs(m.Result)
+		if err != nil {
+			return errInternal(err)
+		}
+		obj, err := objectiveArgs(m.Objective)
+		if err != nil {
+			return errInternal(err)
+		}
+		args := append([]any{change}, res...)
+		args = append(args, obj...)
+		args = append(args, m.TriggersAllowed, m.UserInitiated, string(m.State), st.orig.ID)
+		if _, err := s.exec(ctx, tx, `UPDATE measurements SET change_id = ?,
+			result_value = ?, result_update_time = ?, result_authority_id = ?, result_signature = ?,
+			objective_condition = ?, objective_status = ?, objective_status_time = ?,
+			triggers_allowed = ?, user_initiated = ?, state = ? WHERE id = ?`, args...); err != nil {
+			return translate(err)
+		}
+		for _, t := range st.triggers {
+			if !st.changed[t.ID] {
+				continue
+			}
+			ts, _ := nanos("trigger.statusUpdateTime", t.StatusUpdateTime)
+			if _, err := s.exec(ctx, tx, "UPDATE triggers SET change_id = ?, status = ?, status_update_time = ? WHERE id = ?",
+				change, string(t.Status), ts, t.ID); err != nil {
+				return translate(err)
+			}
+		}
+		for _, p := range [][2]string{{"attributes", m.AttributeID}, {"assets", m.AssetID}, {"service_views", m.ServiceViewID}} {
+			if done[p[0]+"/"+p[1]] {
+				continue
+			}
+			done[p[0]+"/"+p[1]] = true
+			if err := s.setChange(ctx, tx, p[0], p[1], change); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// writeChange persists one measurement's change with the given changeId
-// (parents are bumped by the caller). Input errors (EINVALID) are detected
-// before anything is written.
-func (s *CTPStore) writeChange(ctx context.Context, tx *sql.Tx, orig *ctp.Measurement, triggers []*ctp.Trigger, ch *ctp.MeasurementChange, change string) error {
-	m := ch.Measurement
-	if m == nil {
-		m = orig
-	}
-	res, err := resultArgs(m.Result)
-	if err != nil {
-		return err
-	}
-	obj, err := objectiveArgs(m.Objective)
-	if err != nil {
-		return err
-	}
-	byID := make(map[string]*ctp.Trigger, len(triggers))
-	for _, t := range triggers {
-		byID[t.ID] = t
-	}
-	tstat := make([]any, len(ch.Triggers))
-	for i, t := range ch.Triggers {
-		if _, ok := byID[t.ID]; !ok {
-			return cloudtrust.Errorf(cloudtrust.EINVALID, "triggers[%d]: %q is not a trigger of measurement %q", i, t.ID, orig.ID)
-		}
-		if tstat[i], err = nanos("trigger.statusUpdateTime", t.StatusUpdateTime); err != nil {
-			return err
-		}
-	}
-	args := append([]any{change}, res...)
-	args = append(args, obj...)
-	args = append(args, m.TriggersAllowed, m.UserInitiated, string(m.State), orig.ID)
-	if _, err := s.exec(ctx, tx, `UPDATE measurements SET change_id = ?,
-			result_value = ?, result_update_time = ?, result_authority_id = ?, result_signature = ?,
-			objective_condition = ?, objective_status = ?, objective_status_time = ?,
-			triggers_allowed = ?, user_initiated = ?, state = ? WHERE id = ?`, args...); err != nil {
-		return translate(err)
-	}
-	if resultChanged(orig.Result, m.Result) {
-		if err := s.appendHistory(ctx, tx, orig.ID, m.Result); err != nil {
-			return errInternal(err)
-		}
-	}
-	for i, t := range ch.Triggers {
-		if _, err := s.exec(ctx, tx, "UPDATE triggers SET change_id = ?, status = ?, status_update_time = ? WHERE id = ?",
-			change, string(t.Status), tstat[i], t.ID); err != nil {
-			return translate(err)
-		}
-		t.ChangeID = change
-	}
-	for i, l := range ch.Logs {
-		if err := s.insertLog(ctx, tx, i, l, orig, byID); err != nil {
-			return errInternal(err)
-		}
+func asError(err error) *cloudtrust.Error {
+	var ce *cloudtrust.Error
+	if errors.As(err, &ce) {
+		return ce
 	}
 	return nil
 }
@@ -263,17 +369,29 @@ func (s *CTPStore) ResultBuckets(ctx context.Context, measurementID string, from
 	if err := s.queryRow(ctx, s.db.db, "SELECT seq FROM measurements WHERE id = ?", measurementID).Scan(&seq); err != nil {
 		return notFound(err, "measurement", measurementID)
 	}
-	// The values are joined in any order (ordering them costs a sort per
-	// step); the last one is picked separately: on SQLite a bare column next
-	// to max() comes from the row holding the maximum.
-	cols := "group_concat(value, ','), max(update_time), value"
+	// The values are joined in any order; the last one is picked
+	// separately. On SQLite one range scan per step through the primary
+	// key avoids the sort a GROUP BY on an expression costs.
+	lo, hi := clampNanos(from), clampNanos(to)
+	var (
+		rows *sql.Rows
+		err  error
+	)
 	if s.d.name == "postgres" {
-		cols = "string_agg(value, ','), max(update_time), (array_agg(value ORDER BY update_time DESC))[1]"
+		rows, err = s.query(ctx, s.db.db, `SELECT (update_time - ?) / ? AS b, count(*), string_agg(value, ','), max(update_time),
+			(array_agg(value ORDER BY update_time DESC))[1] FROM results
+			WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? GROUP BY b ORDER BY b`,
+			lo, int64(step), seq, lo, hi)
+	} else {
+		steps := (hi - lo + int64(step) - 1) / int64(step)
+		const rng = "measurement_seq = ?1 AND update_time >= ?2 + s.i * ?3 AND update_time < min(?2 + (s.i + 1) * ?3, ?4)"
+		rows, err = s.query(ctx, s.db.db, `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?5)
+			SELECT i, n, v, 0, l FROM (SELECT s.i AS i,
+				(SELECT count(*) FROM results WHERE `+rng+`) AS n,
+				(SELECT group_concat(value, ',') FROM results WHERE `+rng+`) AS v,
+				(SELECT value FROM results WHERE `+rng+` ORDER BY update_time DESC LIMIT 1) AS l
+			FROM s) WHERE n > 0 ORDER BY i`, seq, lo, int64(step), hi, steps)
 	}
-	lo := clampNanos(from)
-	rows, err := s.query(ctx, s.db.db, `SELECT (update_time - ?) / ? AS b, count(*), `+cols+` FROM results
-		WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? GROUP BY b ORDER BY b`,
-		lo, int64(step), seq, lo, clampNanos(to))
 	if err != nil {
 		return translate(err)
 	}

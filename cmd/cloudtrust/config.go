@@ -86,6 +86,7 @@ type serveConfig struct {
 	WebhookWorkers      int
 	WebhookQueue        int
 	WebhookAllowPrivate bool
+	SecretKeyFile       string // key that encrypts webhook secrets at rest
 }
 
 var serveSpec = cmdSpec{
@@ -133,6 +134,7 @@ func parseServeConfig(env *Env, args []string) (cfg serveConfig, done bool, code
 	fs.StringVar(&cfg.XMPPCAFile, "xmpp-ca-file", "", "PEM `file` of extra CA certificates trusted for the XMPP server (STARTTLS is required)")
 	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", 4, "concurrent webhook deliveries")
 	fs.IntVar(&cfg.WebhookQueue, "webhook-queue", 1000, "webhook deliveries held (queued or retrying) before new ones are dead-lettered")
+	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", "", "`file` holding a 32-byte key (raw, 64 hex digits or base64) that encrypts webhook secrets in the database (AES-256-GCM); default: stored in clear")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "allow webhooks to loopback and private addresses (default: refused, so customers cannot reach the internal network)")
 	if done, code = parseArgs(env, fs, serveSpec, args, 0); done {
 		return cfg, done, code

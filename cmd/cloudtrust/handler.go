@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -53,7 +55,7 @@ func newHandler(h handlerConfig) http.Handler {
 		DeadLetters:  h.db.DeadLetters(),
 	}
 	if h.delivery != nil {
-		hc.Notifier, hc.Hub, hc.TriggerSecrets = h.delivery.notifier, h.delivery.hub, h.db.Keys()
+		hc.Notifier, hc.Hub, hc.TriggerSecrets = h.delivery.notifier, h.delivery.hub, h.delivery.secrets
 	}
 	api := httpapi.New(hc)
 	if !h.logger.Enabled(context.Background(), slog.LevelDebug) {
@@ -108,13 +110,23 @@ type delivery struct {
 	webhooks *notify.Pool
 	xmpp     *notify.Pool // nil when no XMPP account is configured
 	notifier *monitor.Delivery
+	secrets  *sqldb.KeyStore // trigger webhook secrets, sealed when a key is configured
 }
 
 // newDelivery builds the delivery stack; ctpBase is the CTP base URL used in
 // the links of notifications (e.g. "https://ctp.example/api/1.0").
 func newDelivery(cfg serveConfig, db *sqldb.DB, ctpBase string, clock cloudtrust.Clock, logger *slog.Logger) (*delivery, error) {
 	dead := db.DeadLetters()
-	d := &delivery{hub: notify.NewHub(notify.HubConfig{Clock: clock})}
+	d := &delivery{hub: notify.NewHub(notify.HubConfig{Clock: clock}), secrets: db.Keys()}
+	if cfg.SecretKeyFile != "" {
+		key, err := readSecretKey(cfg.SecretKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		if d.secrets, err = d.secrets.WithSecretKey(key); err != nil {
+			return nil, fmt.Errorf("--secret-key-file: %w", err)
+		}
+	}
 	d.webhooks = notify.NewPool(notify.NewWebhookSender(notify.WebhookConfig{Clock: clock, DenyPrivateAddresses: !cfg.WebhookAllowPrivate}),
 		notify.PoolConfig{Name: "webhook", Workers: cfg.WebhookWorkers, QueueSize: cfg.WebhookQueue, Clock: clock, DeadLetters: dead, Logger: logger})
 	if cfg.XMPPJID != "" {
@@ -145,7 +157,7 @@ func newDelivery(cfg serveConfig, db *sqldb.DB, ctpBase string, clock cloudtrust
 	}
 	disp := notify.NewDispatcher(notify.DispatcherConfig{BaseURL: ctpBase, Hub: d.hub, Webhooks: d.webhooks, XMPP: d.xmpp,
 		DeadLetters: dead, Clock: clock, Logger: logger})
-	d.notifier = &monitor.Delivery{Dispatcher: disp, Secrets: db.Keys(), Logger: logger}
+	d.notifier = &monitor.Delivery{Dispatcher: disp, Secrets: d.secrets, Logger: logger}
 	return d, nil
 }
 
@@ -160,4 +172,26 @@ func (d *delivery) closePools(ctx context.Context, logger *slog.Logger) {
 			logger.Warn("alert deliveries still pending at shutdown were dead-lettered", "err", err)
 		}
 	}
+}
+
+// readSecretKey reads a 32-byte key given raw, as 64 hex digits or in
+// base64 (standard or URL alphabet, padded or not).
+func readSecretKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--secret-key-file: %w", err)
+	}
+	if len(b) == 32 {
+		return b, nil
+	}
+	txt := strings.TrimSpace(string(b))
+	if k, err := hex.DecodeString(txt); err == nil && len(k) == 32 {
+		return k, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(txt); err == nil && len(k) == 32 {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("--secret-key-file: %s does not hold a 32-byte key (raw, 64 hex digits or base64); create one with: openssl rand -hex 32 > %s", path, path)
 }

@@ -50,7 +50,9 @@ func TestAlertReachesLogWebhookSSEAndXMPP(t *testing.T) {
 			passFile, caFile := filepath.Join(dir, "xmpp-pass"), filepath.Join(dir, "xmpp-ca.pem")
 			os.WriteFile(passFile, []byte("sender-pass\n"), 0o600)
 			os.WriteFile(caFile, xs.RootPEM, 0o600)
-			args := []string{"--data", filepath.Join(dir, "data"), "--webhook-allow-private",
+			keyFile := filepath.Join(dir, "secret.key")
+			os.WriteFile(keyFile, []byte(strings.Repeat("ab", 32)+"\n"), 0o600)
+			args := []string{"--data", filepath.Join(dir, "data"), "--webhook-allow-private", "--secret-key-file", keyFile,
 				"--xmpp-jid", "alerts@" + xs.Domain, "--xmpp-password-file", passFile,
 				"--xmpp-server", xs.Addr, "--xmpp-ca-file", caFile}
 			if dialect == "postgres" {
@@ -226,4 +228,30 @@ func getJSON(t *testing.T, s *server, path, token string, out any) int {
 		}
 	}
 	return resp.StatusCode
+}
+
+func TestServeRefusesBadDeliveryConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	badKey := filepath.Join(dir, "bad.key")
+	os.WriteFile(badKey, []byte("too short"), 0o600)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"xmpp jid without password file is a usage error", []string{"--xmpp-jid", "alerts@example.org"}, 2, "--xmpp-jid and --xmpp-password-file must be given together"},
+		{"zero webhook workers is a usage error", []string{"--webhook-workers", "0"}, 2, "must be positive"},
+		{"a secret key file without a 32-byte key fails", []string{"--secret-key-file", badKey}, 1, "does not hold a 32-byte key"},
+		{"a missing XMPP password file fails", []string{"--xmpp-jid", "alerts@example.org", "--xmpp-password-file", filepath.Join(dir, "none")}, 1, "--xmpp-password-file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data")}, tt.args...)
+			code, _, errOut := runCLI(t, "", args...)
+			if code != tt.wantCode || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("exit %d (want %d), stderr %q, want %q", code, tt.wantCode, errOut, tt.want)
+			}
+		})
+	}
 }

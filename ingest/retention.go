@@ -1,0 +1,91 @@
+// Package ingest holds the background side of result ingest (issue 4):
+// the retention routine that prunes result history and idempotency
+// records. The batch endpoint itself is httpapi's POST /api/v1/results and
+// the storage is ctp.ResultStore (sqldb). See docs/ingest.md.
+package ingest
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
+)
+
+// Defaults of Retention.
+const (
+	DefaultReceiptAge = 24 * time.Hour
+	DefaultInterval   = time.Hour
+	DefaultBatch      = 1000
+)
+
+// Retention prunes the result history older than MaxAge and idempotency
+// records older than ReceiptAge. Deletes run in transactions of at most
+// Batch rows, so ingest never waits long for them.
+type Retention struct {
+	Store ctp.ResultStore
+	Clock cloudtrust.Clock
+	// MaxAge is how long results are kept; 0 keeps them forever.
+	MaxAge time.Duration
+	// ReceiptAge is how long batch responses are kept for replay
+	// (default 24 h).
+	ReceiptAge time.Duration
+	// Interval is the time between two runs of Run (default 1 h).
+	Interval time.Duration
+	// Batch is the most rows one delete transaction removes (default 1000).
+	Batch  int
+	Logger *slog.Logger
+}
+
+// PruneOnce runs one pruning pass and returns the rows deleted.
+func (r *Retention) PruneOnce(ctx context.Context) (results, receipts int, err error) {
+	clock := r.Clock
+	if clock == nil {
+		clock = cloudtrust.SystemClock{}
+	}
+	now := clock.Now()
+	age := r.ReceiptAge
+	if age <= 0 {
+		age = DefaultReceiptAge
+	}
+	if receipts, err = r.Store.PruneReceipts(ctx, now.Add(-age)); err != nil {
+		return 0, receipts, err
+	}
+	if r.MaxAge > 0 {
+		batch := r.Batch
+		if batch <= 0 {
+			batch = DefaultBatch
+		}
+		results, err = r.Store.PruneResults(ctx, now.Add(-r.MaxAge), batch)
+	}
+	return results, receipts, err
+}
+
+// Run prunes every Interval until ctx is done, logging failures; it
+// returns ctx's error.
+func (r *Retention) Run(ctx context.Context) error {
+	every := r.Interval
+	if every <= 0 {
+		every = DefaultInterval
+	}
+	logger := r.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, m, err := r.PruneOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			logger.Warn("pruning result history failed", "err", err)
+		} else if n+m > 0 {
+			logger.Info("pruned result history", "results", n, "receipts", m)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

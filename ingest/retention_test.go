@@ -1,0 +1,81 @@
+package ingest_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/ingest"
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func TestRetention(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		clock := cloudtrust.NewFakeClock(now)
+		s := sqldb.NewCTPStore(db, clock)
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := &ctp.ServiceView{Name: "v", Provider: "p"}
+		must(s.CreateServiceView(ctx, v))
+		metric := &ctp.Metric{Name: "m", BaseMetric: "b", ResultFormat: []ctp.Column{{Name: "x", Type: "number"}}}
+		must(s.CreateMetric(ctx, metric))
+		a := &ctp.Asset{ServiceViewID: v.ID, Name: "a"}
+		must(s.CreateAsset(ctx, a))
+		at := &ctp.Attribute{AssetID: a.ID, Name: "at"}
+		must(s.CreateAttribute(ctx, at))
+		var items []ctp.BatchItem
+		for _, name := range []string{"m1", "m2"} {
+			m := &ctp.Measurement{AttributeID: at.ID, MetricID: metric.ID, Name: name, State: ctp.StateActivated}
+			must(s.CreateMeasurement(ctx, m))
+			for d := 0; d < 10; d++ {
+				r := &ctp.Result{Value: json.RawMessage(`[{"x":1}]`), UpdateTime: now.Add(-time.Duration(d) * 24 * time.Hour)}
+				items = append(items, ctp.BatchItem{MeasurementID: m.ID, Update: func(cur *ctp.Measurement, _ []*ctp.Trigger) (*ctp.MeasurementChange, error) {
+					nm := *cur
+					nm.Result = r
+					return &ctp.MeasurementChange{Measurement: &nm}, nil
+				}})
+			}
+		}
+		_, err := s.ApplyBatch(ctx, items, &ctp.BatchReceipt{AccountID: "a", Key: "k", Hash: []byte{1},
+			Render: func([]error) (int, []byte) { return 200, []byte("{}") }})
+		must(err)
+
+		r := &ingest.Retention{Store: s, Clock: clock, MaxAge: 72 * time.Hour, Batch: 2}
+		t.Run("results older than MaxAge go, receipts stay for 24 h", func(t *testing.T) {
+			n, m, err := r.PruneOnce(ctx)
+			must(err)
+			// Days 4..9 of each measurement are older than 72 h (day 3 is exactly 72 h: kept).
+			if n != 12 || m != 0 {
+				t.Fatalf("pruned %d results, %d receipts; want 12, 0", n, m)
+			}
+		})
+		t.Run("25 h later the receipt and two more days of results go", func(t *testing.T) {
+			clock.Advance(25 * time.Hour)
+			n, m, err := r.PruneOnce(ctx)
+			must(err)
+			if n != 4 || m != 1 {
+				t.Fatalf("pruned %d results, %d receipts; want 4, 1", n, m)
+			}
+		})
+		t.Run("MaxAge 0 keeps results", func(t *testing.T) {
+			clock.Advance(1000 * time.Hour)
+			n, _, err := (&ingest.Retention{Store: s, Clock: clock}).PruneOnce(ctx)
+			must(err)
+			if n != 0 {
+				t.Fatalf("pruned %d", n)
+			}
+		})
+	})
+}
