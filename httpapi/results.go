@@ -113,10 +113,18 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	pre := make([]error, len(lines))
 	items := make([]ctp.BatchItem, 0, len(lines))
 	itemLine := make([]int, 0, len(lines))
-	metrics := map[string]*ctp.Metric{}
+	changes := make([]func() *ctp.MeasurementChange, 0, len(lines))
+	// Everything that does not need the write transaction — parsing,
+	// authorisation, resultFormat validation, decoding each result for
+	// CTPScript — is done here, so that concurrent batches share the cores
+	// and the transaction only evaluates and writes.
+	prep := &batchPrep{s: s, r: r, p: c.account, meas: map[string]*ctp.Measurement{}, metrics: map[string]*ctp.Metric{}}
 	ev := s.eval
-	if c, ok := ev.(*monitor.Conditions); ok {
-		ev = &batchEvaluator{c: c}
+	be, _ := ev.(*monitor.Conditions)
+	var bev *batchEvaluator
+	if be != nil {
+		bev = &batchEvaluator{c: be, bound: make(map[*byte]*ctpscript.Env, len(lines))}
+		ev = bev
 	}
 	for i, raw := range lines {
 		out[i].Line = i + 1
@@ -141,7 +149,33 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 			pre[i] = fieldf("measurement", "%s", cloudtrust.ErrorMessage(err))
 			continue
 		}
-		items = append(items, ctp.BatchItem{MeasurementID: in.Measurement, Update: s.batchUpdate(r, c.account, metrics, ev, now, in.Result)})
+		res, err := prep.result(in.Measurement, now, in.Result)
+		if err != nil {
+			if code := cloudtrust.ErrorCode(err); code == cloudtrust.EINTERNAL || code == cloudtrust.EUNAVAILABLE {
+				s.Error(w, r, err) // the database, not the line, failed
+				return
+			}
+			pre[i] = err
+			continue
+		}
+		var sigErr error
+		if res.Signature != nil && *res.Signature != "" { // resultObject parses the line again
+			sigErr = s.VerifyResultSignature(r, resultObject(raw), res)
+		}
+		if err := sigErr; err != nil {
+			if code := cloudtrust.ErrorCode(err); code == cloudtrust.EINTERNAL || code == cloudtrust.EUNAVAILABLE {
+				s.Error(w, r, err)
+				return
+			}
+			pre[i] = err
+			continue
+		}
+		if bev != nil {
+			bev.prebind(res)
+		}
+		update, change := monitor.Capture(batchUpdate(c.account, ev, now, res))
+		items = append(items, ctp.BatchItem{MeasurementID: in.Measurement, Update: update})
+		changes = append(changes, change)
 		itemLine = append(itemLine, i)
 	}
 	render := func(errs []error) (int, []byte) {
@@ -183,6 +217,15 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 		s.Error(w, r, err)
 		return
 	}
+	if !res.Replayed {
+		// Alerts go out only once their log entries are committed, as
+		// after PUT ?x=result.
+		for j, e := range res.Errs {
+			if e == nil {
+				s.notifyChange(r.Context(), changes[j]())
+			}
+		}
+	}
 	status, body := res.Status, res.Body
 	if res.Replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
@@ -194,55 +237,90 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	w.Write(body)
 }
 
-// batchUpdate is the update of one line: the caller must be allowed on the
-// measurement, the result must match the metric's resultFormat, then the
-// same evaluation as PUT /measurements/{id}?x=result runs.
-func (s *Server) batchUpdate(r *http.Request, p *principal, metrics map[string]*ctp.Metric, ev ctp.Evaluator, now time.Time, in *resultIn) ctp.UpdateFunc {
+// batchPrep checks lines before the transaction, reading each measurement
+// and metric once per batch.
+type batchPrep struct {
+	s       *Server
+	r       *http.Request
+	p       *principal
+	meas    map[string]*ctp.Measurement
+	metrics map[string]*ctp.Metric
+}
+
+// result checks that the caller may write measurement id and that in
+// matches its metric's resultFormat, and returns the result to store.
+func (b *batchPrep) result(id string, now time.Time, in *resultIn) (*ctp.Result, error) {
+	m, ok := b.meas[id]
+	if !ok {
+		var err error
+		if m, err = b.s.store.Measurement(b.r.Context(), id); err != nil {
+			if cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
+				return nil, err
+			}
+			m = nil
+		}
+		b.meas[id] = m
+	}
+	if m == nil {
+		return nil, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "measurement %q not found", id)
+	}
+	if !allowed(b.p, m.AccessTags) {
+		return nil, forbiddenf("measurement %s is not accessible to this account", m.ID)
+	}
+	metric := b.metrics[m.MetricID]
+	if metric == nil {
+		var err error
+		if metric, err = b.s.store.Metric(b.r.Context(), m.MetricID); err != nil {
+			return nil, err
+		}
+		b.metrics[m.MetricID] = metric
+	}
+	return in.toResult(now, metric)
+}
+
+// batchUpdate is the update of one line: the same evaluation as PUT
+// /measurements/{id}?x=result, after checking the access tags again as read
+// inside the transaction.
+func batchUpdate(p *principal, ev ctp.Evaluator, now time.Time, res *ctp.Result) ctp.UpdateFunc {
 	return func(m *ctp.Measurement, triggers []*ctp.Trigger) (*ctp.MeasurementChange, error) {
 		if !allowed(p, m.AccessTags) {
 			return nil, forbiddenf("measurement %s is not accessible to this account", m.ID)
-		}
-		metric := metrics[m.MetricID]
-		if metric == nil {
-			var err error
-			if metric, err = s.store.Metric(r.Context(), m.MetricID); err != nil {
-				return nil, err
-			}
-			metrics[m.MetricID] = metric
-		}
-		res, err := in.toResult(now, metric)
-		if err != nil {
-			return nil, err
 		}
 		return monitor.ApplyResult(now, ev, *res)(m, triggers)
 	}
 }
 
-// batchEvaluator decodes each result once for its objective and all its
-// triggers (monitor.Conditions.BindResult). It serves one batch, whose
-// updates run one after the other. A result is recognised by its address,
-// which cannot be reused while the evaluator holds it.
+// batchEvaluator decodes each result once, before the transaction, for
+// its objective and all its triggers (monitor.Conditions.BindResult). A
+// result is recognised by the address of its value's first byte, which the
+// copies monitor.ApplyResult makes share and which cannot be reused while
+// the evaluator holds it. It serves one batch, whose updates run one after
+// the other.
 type batchEvaluator struct {
-	c   *monitor.Conditions
-	r   *ctp.Result
-	env *ctpscript.Env
-	err error
+	c     *monitor.Conditions
+	bound map[*byte]*ctpscript.Env
+}
+
+// prebind decodes r; a result that fails to decode is decoded again (and
+// its error reported) when evaluated.
+func (b *batchEvaluator) prebind(r *ctp.Result) {
+	if len(r.Value) == 0 {
+		return
+	}
+	if env, err := b.c.BindResult(r); err == nil {
+		b.bound[&r.Value[0]] = env
+	}
 }
 
 func (b *batchEvaluator) Validate(condition string) error { return b.c.Validate(condition) }
 
 func (b *batchEvaluator) Evaluate(condition string, r *ctp.Result) (ctp.Status, string) {
-	if r == nil {
-		return b.c.Evaluate(condition, r)
+	if r != nil && len(r.Value) > 0 {
+		if env := b.bound[&r.Value[0]]; env != nil {
+			return b.c.EvaluateBound(condition, env)
+		}
 	}
-	if r != b.r {
-		b.r = r
-		b.env, b.err = b.c.BindResult(r)
-	}
-	if b.err != nil {
-		return ctp.StatusError, b.err.Error()
-	}
-	return b.c.EvaluateBound(condition, b.env)
+	return b.c.Evaluate(condition, r)
 }
 
 // readBatch reads the body (NDJSON, or a JSON array) under the size limit

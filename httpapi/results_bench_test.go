@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,13 +106,18 @@ func BenchmarkResultHistoryAggregate(b *testing.B) {
 // same run, inserts the same number of rows with a bare database/sql loop
 // in transactions of 1,000 into an indexed table. It reports both rates,
 // their ratio, and the bytes per stored result (dbstat).
-func BenchmarkResultIngest(b *testing.B) { benchResultIngest(b, "sqlite") }
+func BenchmarkResultIngest(b *testing.B) { benchResultIngest(b, "sqlite", 1) }
+
+// BenchmarkResultIngest2Clients is the same load sent by two agents at once
+// (the default ingest concurrency), so that preparing one batch overlaps
+// with committing the other.
+func BenchmarkResultIngest2Clients(b *testing.B) { benchResultIngest(b, "sqlite", 2) }
 
 // BenchmarkResultIngestPostgres is the same load on PostgreSQL (no
 // baseline; bytes per result from pg_total_relation_size).
-func BenchmarkResultIngestPostgres(b *testing.B) { benchResultIngest(b, "postgres") }
+func BenchmarkResultIngestPostgres(b *testing.B) { benchResultIngest(b, "postgres", 2) }
 
-func benchResultIngest(b *testing.B, dialect string) {
+func benchResultIngest(b *testing.B, dialect string, clients int) {
 	const measurements, perBatch = 1000, 10000
 	db := testkit.MustOpenDB(b, dialect)
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -133,15 +139,34 @@ func benchResultIngest(b *testing.B, dialect string) {
 	}(b.N)
 	b.ResetTimer()
 	t0 := time.Now()
+	next := make(chan int, b.N)
 	for k := 0; k < b.N; k++ {
-		req := httptest.NewRequest("POST", "http://ctp.test/api/v1/results", bytes.NewReader(bodies[k]))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/x-ndjson")
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatalf("status %d %.500s", rec.Code, rec.Body)
-		}
+		next <- k
+	}
+	close(next)
+	var wg sync.WaitGroup
+	fail := make(chan string, clients)
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				req := httptest.NewRequest("POST", "http://ctp.test/api/v1/results", bytes.NewReader(bodies[k]))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/x-ndjson")
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					fail <- fmt.Sprintf("status %d %.500s", rec.Code, rec.Body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(fail)
+	if msg, ok := <-fail; ok {
+		b.Fatal(msg)
 	}
 	ingest := time.Since(t0)
 	b.StopTimer()

@@ -97,6 +97,22 @@ func TestResultBatch(t *testing.T) {
 				t.Errorf("%v log entries, want 1 (trigger level < 5 fired once)", n)
 			}
 		})
+		t.Run("a signed line without a key registry is rejected, alerts of the others are notified", func(t *testing.T) {
+			rec := &recordingNotifier{}
+			e.srv.cfg.Notifier = rec
+			defer func() { e.srv.cfg.Notifier = nil }()
+			e.clock.Advance(time.Hour) // past the trigger's guard time
+			body := `{"measurement":"` + tr.measurement + `","result":{"value":[{"level":1}],"authorityId":"a","signature":"x.y.z"}}` + "\n" +
+				batchLine(tr.measurement, `[{"level":1}]`)
+			r := e.postBatch(agent, body, "application/x-ndjson")
+			b := decodeBatch(t, r)
+			if r.status != 207 || b.Results[0].Status != "error" || !strings.Contains(b.Results[0].Error, "result.signature") || b.Results[1].Status != "ok" {
+				t.Fatalf("status %d\n%s", r.status, r.body)
+			}
+			if len(rec.changes) != 1 || len(rec.changes[0].Logs) != 1 || rec.changes[0].Logs[0].ID == "" {
+				t.Fatalf("notified %+v, want one change with one stored log entry", rec.changes)
+			}
+		})
 		t.Run("json array is accepted and all-ok is 200", func(t *testing.T) {
 			r := e.postBatch(agent, "["+good+","+good+"]", "application/json")
 			if r.status != 200 || decodeBatch(t, r).Accepted != 2 {

@@ -131,6 +131,12 @@ func (s *CTPStore) CreateMeasurement(ctx context.Context, m *ctp.Measurement) er
 		if err != nil {
 			return translate(err)
 		}
+		if m.Result != nil && !m.Result.UpdateTime.IsZero() {
+			// An initial result is kept in the history too (results.go).
+			if err := s.appendHistory(ctx, tx, m.ID, m.Result); err != nil {
+				return err
+			}
+		}
 		if err := s.bumpAttributeChain(ctx, tx, m.AttributeID, asset, view, change); err != nil {
 			return err
 		}

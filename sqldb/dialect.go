@@ -125,3 +125,12 @@ func placeholders(n int) string {
 	}
 	return strings.Repeat("?,", n-1) + "?"
 }
+
+// jsonText is an expression reading a JSON column as text that jsonParam
+// turns back into an equal value.
+func (d *dialect) jsonText(col string) string {
+	if d.name == "postgres" {
+		return col + "::text"
+	}
+	return col
+}

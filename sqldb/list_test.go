@@ -195,3 +195,64 @@ func TestVisibleToMatchesWholeTagsOnly(t *testing.T) {
 		})
 	})
 }
+
+// TestListVisibleToTagSets covers the three ways List filters a child
+// collection by visibility: every tag set visible (no filter), some visible
+// (IN over the visible sets), and more distinct sets than the IN list takes
+// (row-by-row matching). All must give the same answers as the rule itself.
+func TestListVisibleToTagSets(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newStore(db)
+		v := &ctp.ServiceView{Name: "v", AccessTags: []string{"cust-a"}}
+		must(t, s.CreateServiceView(ctx, v))
+		var inherited, own, many []string
+		for i := 0; i < 5; i++ {
+			a := &ctp.Asset{ServiceViewID: v.ID, Name: fmt.Sprintf("inherited-%d", i)}
+			must(t, s.CreateAsset(ctx, a))
+			inherited = append(inherited, a.ID)
+		}
+		list := func(visible ...string) *ctp.Page {
+			t.Helper()
+			p, err := s.List(ctx, ctp.KindAsset, ctp.Ref{Kind: ctp.KindServiceView, ID: v.ID}, ctp.ListOptions{VisibleTo: visible, Page: 0, Items: 1000})
+			must(t, err)
+			return p
+		}
+		t.Run("every set visible lists all", func(t *testing.T) {
+			jsonEqual(t, ids(list("cust-a")), inherited)
+		})
+		t.Run("no set visible lists nothing", func(t *testing.T) {
+			p := list("cust-b")
+			jsonEqual(t, ids(p), []string{})
+			if p.Total != 0 {
+				t.Fatalf("Total = %d, want 0", p.Total)
+			}
+		})
+		for i := 0; i < 3; i++ {
+			a := &ctp.Asset{ServiceViewID: v.ID, Name: fmt.Sprintf("own-%d", i), AccessTags: []string{"cust-b"}}
+			must(t, s.CreateAsset(ctx, a))
+			own = append(own, a.ID)
+		}
+		t.Run("some sets visible lists exactly those", func(t *testing.T) {
+			jsonEqual(t, ids(list("cust-b")), own)
+			p := list("cust-a", "cust-b")
+			if p.Total != 8 {
+				t.Fatalf("Total = %d, want 8", p.Total)
+			}
+		})
+		for i := 0; i < 70; i++ { // more distinct sets than the IN list takes
+			a := &ctp.Asset{ServiceViewID: v.ID, Name: fmt.Sprintf("many-%d", i), AccessTags: []string{"cust-c", fmt.Sprintf("x-%d", i)}}
+			must(t, s.CreateAsset(ctx, a))
+			many = append(many, a.ID)
+		}
+		t.Run("many distinct sets still list exactly the visible ones", func(t *testing.T) {
+			jsonEqual(t, ids(list("cust-c")), many)
+			jsonEqual(t, ids(list("x-7")), many[7:8])
+			p := list("cust-b", "x-3")
+			jsonEqual(t, ids(p), append(append([]string{}, own...), many[3]))
+			if p.Total != 4 {
+				t.Fatalf("Total = %d, want 4", p.Total)
+			}
+		})
+	})
+}

@@ -89,6 +89,10 @@ func (s *CTPStore) ApplyBatch(ctx context.Context, items []ctp.BatchItem, receip
 			out.Status, out.Body = status, body
 			if _, err := s.exec(ctx, tx, "INSERT INTO idempotency (account_id, key, body_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
 				receipt.AccountID, receipt.Key, receipt.Hash, status, body, s.clock.Now().UnixNano()); err != nil {
+				if cloudtrust.ErrorCode(translate(err)) == cloudtrust.ECONFLICT {
+					// A concurrent batch with the same key committed first.
+					return cloudtrust.Errorf(cloudtrust.ECONFLICT, "Idempotency-Key %q is used by a concurrent batch; retry to get its answer", receipt.Key)
+				}
 				return translate(err)
 			}
 		}

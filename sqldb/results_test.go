@@ -132,6 +132,16 @@ func TestResultHistoryStore(t *testing.T) {
 				t.Errorf("%d left of %d", len(left), len(all))
 			}
 		})
+		t.Run("a result given at creation starts the history", func(t *testing.T) {
+			r := numResult(t0, 4)
+			m := &ctp.Measurement{AttributeID: tr.attr.ID, MetricID: tr.metric.ID, Name: "initial", State: ctp.StateActivated, Result: &r}
+			must(t, s.CreateMeasurement(ctx, m))
+			got, err := s.Results(ctx, m.ID, t0, t0.Add(time.Hour), 10)
+			must(t, err)
+			if len(got) != 1 || string(got[0].Value) != `[{"value":4}]` {
+				t.Fatalf("history %+v", got)
+			}
+		})
 		t.Run("deleting the measurement deletes its history", func(t *testing.T) {
 			must(t, s.Delete(ctx, ctp.Ref{Kind: ctp.KindMeasurement, ID: tr.meas.ID}))
 			m := &ctp.Measurement{AttributeID: tr.attr.ID, MetricID: tr.metric.ID, Name: "again", State: ctp.StateActivated}
@@ -142,5 +152,83 @@ func TestResultHistoryStore(t *testing.T) {
 				t.Errorf("new measurement sees %d old results", len(got))
 			}
 		})
+	})
+}
+
+// TestApplyBatchMatchesUpdateMeasurement: a batch leaves measurements,
+// triggers, logs and history exactly as the same results sent one by one.
+func TestApplyBatchMatchesUpdateMeasurement(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newStore(db)
+		ev := &monitor.Conditions{}
+		seqTree, batchTree := mustTree(t, s, nil), mustTree(t, s, nil)
+		for _, tr := range []*tree{seqTree, batchTree} {
+			cond := "value[0].value >= 3"
+			_, err := s.UpdateMeasurement(ctx, tr.meas.ID, monitor.ApplyObjective(t0, ev, &cond))
+			must(t, err)
+			must(t, s.CreateTrigger(ctx, &ctp.Trigger{MeasurementID: tr.meas.ID, Name: "low", Condition: "value[0].value < 5",
+				Notification: "mailto:x@example.org", GuardTime: 60, Status: monitor.InitialStatus, Tags: []string{"ops"}}))
+		}
+		// Trigger "low": 0 s fires, 30 s is inside the guard time, 90 s
+		// fires again, 100 s and 110 s are inside the new guard time.
+		steps := []struct {
+			at time.Duration
+			v  string
+		}{{0, `[{"value":1}]`}, {30 * time.Second, `[{"value":2}]`}, {90 * time.Second, `[{"value":3}]`}, {100 * time.Second, `[{"value":9}]`}, {110 * time.Second, `[{"other":1}]`}}
+		var items []ctp.BatchItem
+		for _, st := range steps {
+			r := ctp.Result{Value: json.RawMessage(st.v), UpdateTime: t0.Add(st.at)}
+			_, err := s.UpdateMeasurement(ctx, seqTree.meas.ID, monitor.ApplyResult(t0.Add(st.at), ev, r))
+			must(t, err)
+			items = append(items, ctp.BatchItem{MeasurementID: batchTree.meas.ID, Update: monitor.ApplyResult(t0.Add(st.at), ev, r)})
+		}
+		out, err := s.ApplyBatch(ctx, items, nil)
+		must(t, err)
+		for i, e := range out.Errs {
+			if e != nil {
+				t.Fatalf("item %d: %v", i, e)
+			}
+		}
+		type snapshot struct {
+			Result, Objective any
+			State             ctp.State
+			Triggers          []string
+			Logs              []string
+			History           int
+		}
+		snap := func(tr *tree) snapshot {
+			m, err := s.Measurement(ctx, tr.meas.ID)
+			must(t, err)
+			var sn snapshot
+			sn.Result, sn.Objective, sn.State = m.Result, m.Objective, m.State
+			page, err := s.List(ctx, ctp.KindTrigger, ctp.Ref{Kind: ctp.KindServiceView, ID: tr.view.ID}, ctp.ListOptions{})
+			must(t, err)
+			for _, it := range page.Items {
+				tg, err := s.Trigger(ctx, it.ID)
+				must(t, err)
+				sn.Triggers = append(sn.Triggers, fmt.Sprintf("%s %s %s", tg.Name, tg.Status, tg.StatusUpdateTime.Format(time.RFC3339)))
+			}
+			page, err = s.List(ctx, ctp.KindLog, ctp.Ref{Kind: ctp.KindServiceView, ID: tr.view.ID}, ctp.ListOptions{})
+			must(t, err)
+			for _, it := range page.Items {
+				l, err := s.LogEntry(ctx, it.ID)
+				must(t, err)
+				var v string
+				if l.Result != nil {
+					v = string(l.Result.Value)
+				}
+				sn.Logs = append(sn.Logs, fmt.Sprintf("%s %v %s %q", l.CreationTime.Format(time.RFC3339), l.Tags, v, l.Error))
+			}
+			h, err := s.Results(ctx, tr.meas.ID, t0, t0.Add(time.Hour), 100)
+			must(t, err)
+			sn.History = len(h)
+			return sn
+		}
+		seq, batch := snap(seqTree), snap(batchTree)
+		jsonEqual(t, batch, seq)
+		if len(seq.Logs) != 2 || seq.History != 5 {
+			t.Errorf("scenario: %d logs (want 2 alerts), %d history rows (want 5)", len(seq.Logs), seq.History)
+		}
 	})
 }
