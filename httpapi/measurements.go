@@ -180,7 +180,16 @@ func (s *Server) handleMeasurementResultPut(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	update, change := monitor.Capture(monitor.ApplyResult(now, s.eval, *res))
-	m, err = s.store.UpdateMeasurement(r.Context(), c.id, update)
+	if s.group != nil {
+		// Durable once update returns; the measurement is then read back
+		// for the response (a concurrent later write may already show).
+		err = s.group.update(c.id, update)
+		if err == nil {
+			m, err = s.store.Measurement(r.Context(), c.id)
+		}
+	} else {
+		m, err = s.store.UpdateMeasurement(r.Context(), c.id, update)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -87,6 +87,7 @@ type Server struct {
 	tokens  *tokenCache
 	metrics *requestMetrics
 	ingest  *ingester
+	group   *groupCommit // nil when the store cannot apply batches
 }
 
 // New builds a Server from cfg.
@@ -113,6 +114,9 @@ func New(cfg Config) *Server {
 	}
 	s.tokens = newTokenCache(ttl)
 	s.ingest = newIngester(cfg.Ingest)
+	if rs, ok := cfg.Store.(ctp.ResultStore); ok {
+		s.group = &groupCommit{rs: rs}
+	}
 	if cfg.Registry != nil {
 		s.metrics = newRequestMetrics(cfg.Registry, cfg.DB)
 	}
