@@ -184,10 +184,15 @@ func scanMeasurement(row interface{ Scan(...any) error }) (*ctp.Measurement, err
 
 // Measurement returns the measurement id.
 func (s *CTPStore) Measurement(ctx context.Context, id string) (*ctp.Measurement, error) {
+	m, gen := s.db.mcache.get(id)
+	if m != nil {
+		return m, nil
+	}
 	m, err := scanMeasurement(s.queryRow(ctx, s.db.db, "SELECT "+measurementCols+" FROM measurements WHERE id = ?", id))
 	if err != nil {
 		return nil, notFound(err, "measurement", id)
 	}
+	s.db.mcache.put(m, gen)
 	return m, nil
 }
 
@@ -298,6 +303,7 @@ func (s *CTPStore) LogEntry(ctx context.Context, id string) (*ctp.LogEntry, erro
 // measurement. Identity and scope fields of the returned measurement are
 // ignored: only result, objective, state and flags are written.
 func (s *CTPStore) UpdateMeasurement(ctx context.Context, id string, fn ctp.UpdateFunc) (*ctp.Measurement, error) {
+	defer s.db.mcache.forget(id) // after the transaction has ended
 	var out *ctp.Measurement
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		orig, err := scanMeasurement(s.queryRow(ctx, tx, "SELECT "+measurementCols+" FROM measurements WHERE id = ?"+s.d.forUpdate, id))

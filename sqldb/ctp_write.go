@@ -80,6 +80,9 @@ func (s *CTPStore) Tags(ctx context.Context, r ctp.Ref) ([]string, error) {
 // SetTags replaces the access tags of a resource. Where the resource has a
 // changeId this is an update: it and its parents get a new changeId.
 func (s *CTPStore) SetTags(ctx context.Context, r ctp.Ref, tags []string) error {
+	if r.Kind == ctp.KindMeasurement {
+		defer s.db.mcache.forget(r.ID)
+	}
 	t, err := tableOf(r.Kind)
 	if err != nil {
 		return err
@@ -119,6 +122,7 @@ func (s *CTPStore) SetTags(ctx context.Context, r ctp.Ref, tags []string) error 
 // one. The parents of a deleted resource get a new changeId, since their
 // collections changed.
 func (s *CTPStore) Delete(ctx context.Context, r ctp.Ref) error {
+	defer s.db.mcache.reset() // deletes cascade to measurements
 	t, err := tableOf(r.Kind)
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ type DB struct {
 	ctp     *CTPStore
 	once    sync.Once
 	stmts   stmtCache
+	// mcache caches measurements on SQLite (measurement_cache.go); nil on
+	// PostgreSQL.
+	mcache *measurementCache
 }
 
 // maxCachedStmts bounds the statement cache; List builds a few query
@@ -139,6 +142,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	if d.name == "sqlite" {
+		out.mcache = newMeasurementCache()
 		if out.writer, err = db.Conn(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("sqldb: open sqlite writer connection: %w", err)

@@ -56,6 +56,13 @@ func (s *CTPStore) appendHistory(ctx context.Context, tx *sql.Tx, id string, r *
 // ApplyBatch implements ctp.ResultStore: every item in one transaction, one
 // changeId for everything written, each parent bumped once.
 func (s *CTPStore) ApplyBatch(ctx context.Context, items []ctp.BatchItem, receipt *ctp.BatchReceipt) (*ctp.BatchOutcome, error) {
+	defer func() { // after the transaction has ended
+		ids := make([]string, len(items))
+		for i, it := range items {
+			ids[i] = it.MeasurementID
+		}
+		s.db.mcache.forget(ids...)
+	}()
 	var out *ctp.BatchOutcome
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		out = &ctp.BatchOutcome{Errs: make([]error, len(items))}
