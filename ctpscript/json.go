@@ -59,7 +59,11 @@ func (d *jsonDecoder) values(n int) []Value {
 		return make([]Value, n)
 	}
 	if len(d.slab) < n {
-		d.slab = make([]Value, 1024)
+		// Every value takes at least two bytes of JSON ("1," or "{}"), so the
+		// unparsed rest bounds what is still needed: a one-row result must
+		// not pay for a 1,024-value batch.
+		size := min(1024, max(n, (len(d.data)-d.pos)/2+1))
+		d.slab = make([]Value, size)
 	}
 	s := d.slab[:n:n]
 	d.slab = d.slab[n:]
@@ -68,7 +72,7 @@ func (d *jsonDecoder) values(n int) []Value {
 
 func (d *jsonDecoder) object() *Object {
 	if len(d.objs) == 0 {
-		d.objs = make([]Object, 64)
+		d.objs = make([]Object, min(64, (len(d.data)-d.pos)/2+1))
 	}
 	o := &d.objs[0]
 	d.objs = d.objs[1:]
