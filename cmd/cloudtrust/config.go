@@ -87,6 +87,12 @@ type serveConfig struct {
 	WebhookQueue        int
 	WebhookAllowPrivate bool
 	SecretKeyFile       string // key that encrypts webhook secrets at rest
+	// Result history and batch ingest (issue 4).
+	ResultRetention   time.Duration // 0 keeps results forever
+	RetentionInterval time.Duration
+	IngestConcurrency int
+	IngestMaxLines    int
+	IngestMaxBytes    int64
 }
 
 var serveSpec = cmdSpec{
@@ -136,6 +142,11 @@ func parseServeConfig(env *Env, args []string) (cfg serveConfig, done bool, code
 	fs.IntVar(&cfg.WebhookQueue, "webhook-queue", 1000, "webhook deliveries held (queued or retrying) before new ones are dead-lettered")
 	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", "", "`file` holding a 32-byte key (raw, 64 hex digits or base64) that encrypts webhook secrets in the database (AES-256-GCM); default: stored in clear")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "allow webhooks to loopback and private addresses (default: refused, so customers cannot reach the internal network)")
+	fs.DurationVar(&cfg.ResultRetention, "result-retention", 0, "keep result history for this `duration` (by updateTime), e.g. 2160h; 0 keeps it forever")
+	fs.DurationVar(&cfg.RetentionInterval, "retention-interval", 10*time.Minute, "time between two pruning passes of the result history and of idempotency records")
+	fs.IntVar(&cfg.IngestConcurrency, "ingest-concurrency", 2, "batches POST /api/v1/results processes at once; more get 429 with Retry-After")
+	fs.IntVar(&cfg.IngestMaxLines, "ingest-max-lines", 10000, "most lines in one batch of POST /api/v1/results (more → 413)")
+	fs.Int64Var(&cfg.IngestMaxBytes, "ingest-max-bytes", 16<<20, "largest batch body of POST /api/v1/results, in `bytes` (larger → 413)")
 	if done, code = parseArgs(env, fs, serveSpec, args, 0); done {
 		return cfg, done, code
 	}
@@ -172,6 +183,15 @@ func (c *serveConfig) check() error {
 	}
 	if c.WebhookWorkers <= 0 || c.WebhookQueue <= 0 {
 		return fmt.Errorf("--webhook-workers and --webhook-queue: must be positive")
+	}
+	if c.ResultRetention < 0 {
+		return fmt.Errorf("--result-retention: must not be negative (0 keeps results forever)")
+	}
+	if c.RetentionInterval <= 0 {
+		return fmt.Errorf("--retention-interval: must be positive")
+	}
+	if c.IngestConcurrency <= 0 || c.IngestMaxLines <= 0 || c.IngestMaxBytes <= 0 {
+		return fmt.Errorf("--ingest-concurrency, --ingest-max-lines and --ingest-max-bytes: must be positive")
 	}
 	if c.BootstrapToken != "" {
 		if err := checkToken(c.BootstrapToken); err != nil {

@@ -53,6 +53,11 @@ func newHandler(h handlerConfig) http.Handler {
 		Assess:       h.db.AssessStore(),
 		Keys:         h.db.Keys(),
 		DeadLetters:  h.db.DeadLetters(),
+		Ingest: httpapi.IngestConfig{
+			MaxBytes:    h.cfg.IngestMaxBytes,
+			MaxLines:    h.cfg.IngestMaxLines,
+			Concurrency: h.cfg.IngestConcurrency,
+		},
 	}
 	if h.delivery != nil {
 		hc.Notifier, hc.Hub, hc.TriggerSecrets = h.delivery.notifier, h.delivery.hub, h.delivery.secrets

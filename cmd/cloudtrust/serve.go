@@ -15,6 +15,8 @@ import (
 
 	"github.com/cloudtrust/cloudtrust/catalog/builtin"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/ingest"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) int {
@@ -121,6 +123,9 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*cert}}
 	}
 
+	stopRetention := startRetention(ctx, cfg, store, clock, logger)
+	defer stopRetention()
+
 	errc := make(chan error, 1)
 	go func() {
 		if cert != nil {
@@ -155,4 +160,30 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// startRetention runs the pruning of result history (--result-retention)
+// and of idempotency records in the background until ctx ends or the
+// returned function is called; that function waits for the routine to stop,
+// so the database is not closed under a running delete.
+func startRetention(ctx context.Context, cfg serveConfig, store ctp.Store, clock cloudtrust.Clock, logger *slog.Logger) (stop func()) {
+	rs, ok := store.(ctp.ResultStore)
+	if !ok {
+		logger.Warn("result retention disabled: the store keeps no result history")
+		return func() {}
+	}
+	r := &ingest.Retention{Store: rs, Clock: clock, MaxAge: cfg.ResultRetention, Interval: cfg.RetentionInterval, Logger: logger}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(rctx)
+	}()
+	if cfg.ResultRetention > 0 {
+		logger.Info("result retention", "maxAge", cfg.ResultRetention.String(), "interval", cfg.RetentionInterval.String())
+	}
+	return func() {
+		cancel()
+		<-done
+	}
 }
