@@ -119,6 +119,10 @@ func (s *Server) routes() []route {
 		{method: "DELETE", path: "/api/v1/authorities/{id}/keys/{key}", h: s.adminAuth("deleting keys", s.handleKeyDelete), public: true},
 		{method: "GET", path: "/api/v1/serviceViews/{id}/events", h: s.viewAuth(s.handleEventStream), public: true},
 		{method: "GET", path: "/api/v1/serviceViews/{id}/deadLetters", h: s.viewAuth(s.handleDeadLetterList), public: true},
+
+		// Platform: opt-in Prometheus export of current values (prom.go).
+		{method: "GET", path: "/api/v1/serviceViews/{id}/prometheus", h: s.adminAuth("reading the Prometheus export setting", s.handlePrometheusGet), public: true},
+		{method: "PUT", path: "/api/v1/serviceViews/{id}/prometheus", h: s.adminAuth("changing the Prometheus export setting", s.handlePrometheusPut), public: true},
 	}
 }
 

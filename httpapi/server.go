@@ -119,6 +119,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Registry != nil {
 		s.metrics = newRequestMetrics(cfg.Registry, cfg.DB)
+		if ps, ok := cfg.Store.(PrometheusStore); ok {
+			cfg.Registry.MustRegister(promCollector{ps})
+		}
 	}
 	s.mux = http.NewServeMux()
 	s.register()
