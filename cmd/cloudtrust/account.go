@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -26,32 +25,7 @@ func accountCommands() map[string]command {
 
 func runAccount(ctx context.Context, env *Env, args []string) int {
 	cmds := accountCommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := env.Stdout
-		if len(args) == 0 {
-			w = env.Stderr
-		}
-		fmt.Fprintln(w, "Usage: cloudtrust account <create|list|delete> [flags]\n\nManages CTP accounts directly in the database (safe while the server runs).\n\nSubcommands:")
-		names := make([]string, 0, len(cmds))
-		for n := range cmds {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
-		}
-		fmt.Fprintln(w, "\nRun 'cloudtrust account <subcommand> --help' for its flags.")
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "cloudtrust account: unknown subcommand %q (want create, list or delete)\n", args[0])
-		return exitUsage
-	}
-	return c.run(ctx, env, args[1:])
+	return runSubcommand(ctx, env, args, "account", "Usage: cloudtrust account <create|list|delete> [flags]\n\nManages CTP accounts directly in the database (safe while the server runs).", cmds)
 }
 
 var accountCreateSpec = cmdSpec{

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/cloudtrust/cloudtrust/assess"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -28,32 +27,7 @@ func caiqCommands() map[string]command {
 
 func runCAIQ(ctx context.Context, env *Env, args []string) int {
 	cmds := caiqCommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := env.Stdout
-		if len(args) == 0 {
-			w = env.Stderr
-		}
-		fmt.Fprintln(w, "Usage: cloudtrust caiq <subcommand> [flags]\n\nCAIQ questionnaires (STAR Level 1 self-assessments) and their answers.\nWorks on the database directly; safe while the server runs.\n\nSubcommands:")
-		names := make([]string, 0, len(cmds))
-		for n := range cmds {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
-		}
-		fmt.Fprintln(w, "\nRun 'cloudtrust caiq <subcommand> --help' for its flags.")
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "cloudtrust caiq: unknown subcommand %q\n", args[0])
-		return exitUsage
-	}
-	return c.run(ctx, env, args[1:])
+	return runSubcommand(ctx, env, args, "caiq", "Usage: cloudtrust caiq <subcommand> [flags]\n\nCAIQ questionnaires (STAR Level 1 self-assessments) and their answers.\nWorks on the database directly; safe while the server runs.", cmds)
 }
 
 // caiqFileFlags are the flags that say how to read a file.

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -38,32 +37,7 @@ func catalogCommands() map[string]command {
 
 func runCatalog(ctx context.Context, env *Env, args []string) int {
 	cmds := catalogCommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := env.Stdout
-		if len(args) == 0 {
-			w = env.Stderr
-		}
-		fmt.Fprintln(w, "Usage: cloudtrust catalog <subcommand> [flags]\n\nControl catalogs (CCM, NIST SP 800-53, CSF …) and mappings between them.\nWorks on the database directly; safe while the server runs.\n\nSubcommands:")
-		names := make([]string, 0, len(cmds))
-		for n := range cmds {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
-		}
-		fmt.Fprintln(w, "\nRun 'cloudtrust catalog <subcommand> --help' for its flags.")
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "cloudtrust catalog: unknown subcommand %q\n", args[0])
-		return exitUsage
-	}
-	return c.run(ctx, env, args[1:])
+	return runSubcommand(ctx, env, args, "catalog", "Usage: cloudtrust catalog <subcommand> [flags]\n\nControl catalogs (CCM, NIST SP 800-53, CSF …) and mappings between them.\nWorks on the database directly; safe while the server runs.", cmds)
 }
 
 // openCatalogs opens the database and makes sure the built-in content is

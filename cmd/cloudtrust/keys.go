@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -25,31 +24,7 @@ func keysCommands() map[string]command {
 
 func runKeys(ctx context.Context, env *Env, args []string) int {
 	cmds := keysCommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := env.Stdout
-		if len(args) == 0 {
-			w = env.Stderr
-		}
-		fmt.Fprintln(w, "Usage: cloudtrust keys <add|list|delete> --authority ID [flags]\n\nManages the public keys that verify signed measurement results (CTP §4.2.6),\ndirectly in the database (safe while the server runs).\n\nSubcommands:")
-		names := make([]string, 0, len(cmds))
-		for n := range cmds {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
-		}
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "cloudtrust keys: unknown subcommand %q (want add, list or delete)\n", args[0])
-		return exitUsage
-	}
-	return c.run(ctx, env, args[1:])
+	return runSubcommand(ctx, env, args, "keys", "Usage: cloudtrust keys <add|list|delete> --authority ID [flags]\n\nManages the public keys that verify signed measurement results (CTP §4.2.6),\ndirectly in the database (safe while the server runs).", cmds)
 }
 
 var keysAddSpec = cmdSpec{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"time"
 
@@ -37,32 +36,8 @@ func runProbe(ctx context.Context, env *Env, args []string) int {
 	if len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
 		return runProbeMetrics(env, args)
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := env.Stdout
-		if len(args) == 0 {
-			w = env.Stderr
-		}
-		fmt.Fprintf(w, "Usage: cloudtrust probe <run|once> [flags]\n       cloudtrust probe --print-metrics [--type TYPE]\n\n%s\n\nSubcommands:\n", probeSpec.description)
-		names := make([]string, 0, len(cmds))
-		for n := range cmds {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(w, "  %-6s %s\n", n, cmds[n].summary)
-		}
-		fmt.Fprintln(w, "\nRun 'cloudtrust probe <subcommand> --help' for its flags.")
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "cloudtrust probe: unknown subcommand %q (want run or once, or --print-metrics)\n", args[0])
-		return exitUsage
-	}
-	return c.run(ctx, env, args[1:])
+	intro := "Usage: cloudtrust probe <run|once> [flags]\n       cloudtrust probe --print-metrics [--type TYPE]\n\n" + probeSpec.description
+	return runSubcommand(ctx, env, args, "probe", intro, cmds)
 }
 
 func runProbeMetrics(env *Env, args []string) int {
