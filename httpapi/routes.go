@@ -123,6 +123,11 @@ func (s *Server) routes() []route {
 		// Platform: opt-in Prometheus export of current values (prom.go).
 		{method: "GET", path: "/api/v1/serviceViews/{id}/prometheus", h: s.adminAuth("reading the Prometheus export setting", s.handlePrometheusGet), public: true},
 		{method: "PUT", path: "/api/v1/serviceViews/{id}/prometheus", h: s.adminAuth("changing the Prometheus export setting", s.handlePrometheusPut), public: true},
+
+		// Platform: federation, spec Appendix B (federation.go).
+		{method: "GET", path: "/api/v1/serviceViews/{id}/remotes", h: s.adminAuth("listing remotes", s.handleRemoteList), public: true},
+		{method: "POST", path: "/api/v1/serviceViews/{id}/remotes", h: s.adminAuth("declaring remotes", s.handleRemoteCreate), public: true},
+		{method: "DELETE", path: "/api/v1/serviceViews/{id}/remotes/{rid}", h: s.adminAuth("deleting remotes", s.handleRemoteDelete), public: true},
 	}
 }
 

@@ -73,6 +73,9 @@ type Config struct {
 	TriggerSecrets TriggerSecrets
 	// DeadLetters serves GET /api/v1/serviceViews/{id}/deadLetters.
 	DeadLetters DeadLetterLister
+	// Remotes serves /api/v1/serviceViews/{id}/remotes (federation.go);
+	// nil answers 501.
+	Remotes Remotes
 }
 
 // Server is the HTTP handler of the CloudTrust API.

@@ -93,6 +93,8 @@ type serveConfig struct {
 	IngestConcurrency int
 	IngestMaxLines    int
 	IngestMaxBytes    int64
+	// Federation, spec Appendix B (issue 4).
+	FederationInterval time.Duration // 0 disables the poller
 }
 
 var serveSpec = cmdSpec{
@@ -143,6 +145,7 @@ func parseServeConfig(env *Env, args []string) (cfg serveConfig, done bool, code
 	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", "", "`file` holding a 32-byte key (raw, 64 hex digits or base64) that encrypts webhook secrets in the database (AES-256-GCM); default: stored in clear")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "allow webhooks to loopback and private addresses (default: refused, so customers cannot reach the internal network)")
 	fs.DurationVar(&cfg.ResultRetention, "result-retention", 0, "keep result history for this `duration` (by updateTime), e.g. 2160h; 0 keeps it forever")
+	fs.DurationVar(&cfg.FederationInterval, "federation-interval", 5*time.Minute, "time between two polls of the remote CTP service views declared under /api/v1/serviceViews/{id}/remotes; 0 disables federation polling")
 	fs.DurationVar(&cfg.RetentionInterval, "retention-interval", 10*time.Minute, "time between two pruning passes of the result history and of idempotency records")
 	fs.IntVar(&cfg.IngestConcurrency, "ingest-concurrency", 2, "batches POST /api/v1/results processes at once; more get 429 with Retry-After")
 	fs.IntVar(&cfg.IngestMaxLines, "ingest-max-lines", 10000, "most lines in one batch of POST /api/v1/results (more → 413)")
@@ -186,6 +189,9 @@ func (c *serveConfig) check() error {
 	}
 	if c.ResultRetention < 0 {
 		return fmt.Errorf("--result-retention: must not be negative (0 keeps results forever)")
+	}
+	if c.FederationInterval < 0 {
+		return fmt.Errorf("--federation-interval: must not be negative (0 disables polling)")
 	}
 	if c.RetentionInterval <= 0 {
 		return fmt.Errorf("--retention-interval: must be positive")

@@ -32,7 +32,8 @@ type handlerConfig struct {
 	logger   *slog.Logger
 	registry *prometheus.Registry
 	db       *sqldb.DB
-	delivery *delivery // nil: alerts are only logged
+	delivery *delivery              // nil: alerts are only logged
+	remotes  *sqldb.FederationStore // nil: federation routes answer 501
 }
 
 func newHandler(h handlerConfig) http.Handler {
@@ -61,6 +62,9 @@ func newHandler(h handlerConfig) http.Handler {
 	}
 	if h.delivery != nil {
 		hc.Notifier, hc.Hub, hc.TriggerSecrets = h.delivery.notifier, h.delivery.hub, h.delivery.secrets
+	}
+	if h.remotes != nil {
+		hc.Remotes = remotesAPI{fs: h.remotes}
 	}
 	api := httpapi.New(hc)
 	if !h.logger.Enabled(context.Background(), slog.LevelDebug) {

@@ -105,8 +105,13 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		ln.Close()
 		return err
 	}
+	remotes, err := newRemoteStore(cfg, db)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler := newHandler(handlerConfig{
-		store: store, eval: eval, clock: clock, cfg: cfg, logger: logger, registry: reg, db: db, delivery: dl,
+		store: store, eval: eval, clock: clock, cfg: cfg, logger: logger, registry: reg, db: db, delivery: dl, remotes: remotes,
 	})
 	srv := &http.Server{
 		Handler: handler,
@@ -125,6 +130,8 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 
 	stopRetention := startRetention(ctx, cfg, store, clock, logger)
 	defer stopRetention()
+	stopFederation := startFederation(ctx, cfg, remotes, store, clock, logger)
+	defer stopFederation()
 
 	errc := make(chan error, 1)
 	go func() {
