@@ -27,7 +27,7 @@ func (s *Server) assessRoutes() []route {
 		return nil
 	}
 	const v = "/api/v1"
-	read, admin := s.assessAuth(false), s.assessAuth(true)
+	read, admin := s.readAuth, s.adminOnly("changing questionnaires and submissions")
 	return []route{
 		{method: "GET", path: v + "/questionnaires", h: read(s.handleQuestionnaireList), public: true},
 		{method: "POST", path: v + "/questionnaires", h: admin(s.handleQuestionnaireImport), public: true},
@@ -41,25 +41,6 @@ func (s *Server) assessRoutes() []route {
 		{method: "GET", path: v + "/submissions/{id}/problems", h: read(s.handleSubmissionProblems), public: true},
 		{method: "POST", path: v + "/submissions/{id}/submit", h: admin(s.handleSubmissionSubmit), public: true},
 		{method: "POST", path: v + "/submissions/{id}/workbook", h: read(s.handleSubmissionWorkbook), public: true},
-	}
-}
-
-// assessAuth wraps a handler with bearer authentication; admin further
-// requires the wildcard account tag.
-func (s *Server) assessAuth(admin bool) func(handler) handler {
-	return func(h handler) handler {
-		return func(w http.ResponseWriter, r *http.Request, _ *call) {
-			p, err := s.authenticate(r)
-			if err != nil {
-				s.Error(w, r, err)
-				return
-			}
-			if admin && !p.wildcard {
-				s.Error(w, r, forbiddenf("changing questionnaires and submissions needs an administrator account"))
-				return
-			}
-			h(w, r, &call{account: p})
-		}
 	}
 }
 

@@ -26,7 +26,7 @@ func (s *Server) catalogRoutes() []route {
 		return nil
 	}
 	const v = "/api/v1"
-	read, admin := s.catalogAuth(false), s.catalogAuth(true)
+	read, admin := s.readAuth, s.adminOnly("importing and deleting catalogs")
 	return []route{
 		{method: "GET", path: v + "/catalogs", h: read(s.handleCatalogList), public: true},
 		{method: "POST", path: v + "/catalogs", h: admin(s.handleCatalogImport), public: true},
@@ -42,25 +42,6 @@ func (s *Server) catalogRoutes() []route {
 		{method: "POST", path: v + "/mappings", h: admin(s.handleCatalogImport), public: true},
 		{method: "GET", path: v + "/mappings/{set}", h: read(s.handleMappingSetGet), public: true},
 		{method: "DELETE", path: v + "/mappings/{set}", h: admin(s.handleMappingSetDelete), public: true},
-	}
-}
-
-// catalogAuth wraps a handler with bearer authentication; admin further
-// requires the wildcard account tag.
-func (s *Server) catalogAuth(admin bool) func(handler) handler {
-	return func(h handler) handler {
-		return func(w http.ResponseWriter, r *http.Request, _ *call) {
-			p, err := s.authenticate(r)
-			if err != nil {
-				s.Error(w, r, err)
-				return
-			}
-			if admin && !p.wildcard {
-				s.Error(w, r, forbiddenf("importing and deleting catalogs needs an administrator account"))
-				return
-			}
-			h(w, r, &call{account: p})
-		}
 	}
 }
 

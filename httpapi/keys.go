@@ -50,23 +50,6 @@ func encodeKey(k *signing.Key) keyJSON {
 		NotBefore: opt(k.NotBefore), NotAfter: opt(k.NotAfter), CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339Nano)}
 }
 
-// adminAuth wraps a /api/v1 handler with bearer authentication and requires
-// an administrator (wildcard) account.
-func (s *Server) adminAuth(what string, h handler) handler {
-	return func(w http.ResponseWriter, r *http.Request, _ *call) {
-		p, err := s.authenticate(r)
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if !p.wildcard {
-			s.Error(w, r, forbiddenf("%s needs an administrator account", what))
-			return
-		}
-		h(w, r, &call{account: p, base: s.ctpBase(r)})
-	}
-}
-
 func (s *Server) keyStore() (signing.KeyStore, error) {
 	if s.cfg.Keys == nil {
 		return nil, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "no key registry is configured on this server")
