@@ -35,6 +35,13 @@ func (s *Server) handleV1NotFound(w http.ResponseWriter, r *http.Request, _ *cal
 	s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "no such resource: %s (see /api/v1/openapi.json)", r.URL.Path))
 }
 
+// handleRootGet answers "/", where the web UI will live (issue 7), with a
+// clear "not implemented" and where to go instead.
+func (s *Server) handleRootGet(w http.ResponseWriter, r *http.Request, _ *call) {
+	s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED,
+		"the web UI is not implemented yet: the CTP API is at %s/ and the platform API is described at /api/v1/openapi.json", CTPPrefix))
+}
+
 func writeText(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)

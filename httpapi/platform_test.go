@@ -164,9 +164,10 @@ func TestOpenAPIDescribesEveryV1Route(t *testing.T) {
 		if rt.method == "" || !(strings.HasPrefix(rt.path, "/api/v1/") || !strings.HasPrefix(rt.path, "/api/")) {
 			continue
 		}
-		key := strings.ToLower(rt.method) + " " + rt.path
+		path := strings.TrimSuffix(rt.path, "{$}") // "/{$}" is the ServeMux spelling of "/"
+		key := strings.ToLower(rt.method) + " " + path
 		served[key] = true
-		if _, ok := doc.Paths[rt.path][strings.ToLower(rt.method)]; !ok {
+		if _, ok := doc.Paths[path][strings.ToLower(rt.method)]; !ok {
 			t.Errorf("%s %s is served but not in openapi.json", rt.method, rt.path)
 		}
 	}
@@ -198,5 +199,14 @@ func TestEverySignatureIsServed(t *testing.T) {
 		if !served[sig] {
 			t.Errorf("%s has tags but no route", sig)
 		}
+	}
+}
+
+func TestRootSaysTheWebUIIsNotImplemented(t *testing.T) {
+	srv := New(Config{})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 501 || !strings.Contains(rec.Body.String(), "web UI is not implemented") {
+		t.Fatalf("GET / = %d %s, want 501 naming the missing web UI", rec.Code, rec.Body.String())
 	}
 }

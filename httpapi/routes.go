@@ -107,6 +107,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/api/v1/measurements/{id}/results", h: s.handleResultHistoryGet},
 
 		// Platform.
+		{method: "GET", path: "/{$}", h: s.handleRootGet, public: true},
 		{method: "GET", path: "/healthz", h: s.handleHealthGet, public: true},
 		{method: "GET", path: "/readyz", h: s.handleReadyGet, public: true},
 		{method: "GET", path: "/metrics", h: s.handleMetricsGet, public: true},
