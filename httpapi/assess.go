@@ -27,20 +27,23 @@ func (s *Server) assessRoutes() []route {
 		return nil
 	}
 	const v = "/api/v1"
-	read, admin := s.readAuth, s.adminOnly("changing questionnaires and submissions")
+	// Questionnaires (question text) are readable by any account, like
+	// catalogs. Submissions hold a provider's answers: until organisations
+	// and roles exist (issue 6 item 1) only administrators read them.
+	read, admin := s.readAuth, s.adminOnly("reading or changing submissions, or changing questionnaires,")
 	return []route{
 		{method: "GET", path: v + "/questionnaires", h: read(s.handleQuestionnaireList), public: true},
 		{method: "POST", path: v + "/questionnaires", h: admin(s.handleQuestionnaireImport), public: true},
 		{method: "GET", path: v + "/questionnaires/{id}", h: read(s.handleQuestionnaireGet), public: true},
 		{method: "DELETE", path: v + "/questionnaires/{id}", h: admin(s.handleQuestionnaireDelete), public: true},
-		{method: "GET", path: v + "/submissions", h: read(s.handleSubmissionList), public: true},
+		{method: "GET", path: v + "/submissions", h: admin(s.handleSubmissionList), public: true},
 		{method: "POST", path: v + "/submissions", h: admin(s.handleSubmissionCreate), public: true},
-		{method: "GET", path: v + "/submissions/{id}", h: read(s.handleSubmissionGet), public: true},
+		{method: "GET", path: v + "/submissions/{id}", h: admin(s.handleSubmissionGet), public: true},
 		{method: "PUT", path: v + "/submissions/{id}", h: admin(s.handleSubmissionPut), public: true},
 		{method: "DELETE", path: v + "/submissions/{id}", h: admin(s.handleSubmissionDelete), public: true},
-		{method: "GET", path: v + "/submissions/{id}/problems", h: read(s.handleSubmissionProblems), public: true},
+		{method: "GET", path: v + "/submissions/{id}/problems", h: admin(s.handleSubmissionProblems), public: true},
 		{method: "POST", path: v + "/submissions/{id}/submit", h: admin(s.handleSubmissionSubmit), public: true},
-		{method: "POST", path: v + "/submissions/{id}/workbook", h: read(s.handleSubmissionWorkbook), public: true},
+		{method: "POST", path: v + "/submissions/{id}/workbook", h: admin(s.handleSubmissionWorkbook), public: true},
 	}
 }
 
