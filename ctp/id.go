@@ -34,12 +34,18 @@ func CheckID(s string) error {
 }
 
 // NewID returns a fresh random identifier (16 base64url characters, 96 bits).
+// It never starts with "-", so that command lines (`cloudtrust account
+// delete ID`) cannot mistake an identifier for a flag.
 func NewID() string {
 	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("ctp: crypto/rand failed: " + err.Error())
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("ctp: crypto/rand failed: " + err.Error())
+		}
+		if id := base64.RawURLEncoding.EncodeToString(b[:]); id[0] != '-' {
+			return id
+		}
 	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // NewToken returns a fresh bearer token (43 base64url characters, 256 bits).
