@@ -63,12 +63,5 @@ func (s *Server) handleAssetCreate(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (s *Server) asset(r *http.Request, c *call, id string) (*ctp.Asset, error) {
-	a, err := s.store.Asset(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed(c.account, a.AccessTags) {
-		return nil, forbiddenf("asset %s is not accessible to this account", id)
-	}
-	return a, nil
+	return fetchAllowed(r, c, id, "asset", s.store.Asset, func(a *ctp.Asset) []string { return a.AccessTags })
 }

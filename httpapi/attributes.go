@@ -56,12 +56,5 @@ func (s *Server) handleAttributeCreate(w http.ResponseWriter, r *http.Request, c
 }
 
 func (s *Server) attribute(r *http.Request, c *call, id string) (*ctp.Attribute, error) {
-	a, err := s.store.Attribute(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed(c.account, a.AccessTags) {
-		return nil, forbiddenf("attribute %s is not accessible to this account", id)
-	}
-	return a, nil
+	return fetchAllowed(r, c, id, "attribute", s.store.Attribute, func(a *ctp.Attribute) []string { return a.AccessTags })
 }

@@ -97,12 +97,5 @@ func (s *Server) createDependency(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (s *Server) dependency(r *http.Request, c *call, id string) (*ctp.Dependency, error) {
-	d, err := s.store.Dependency(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed(c.account, d.AccessTags) {
-		return nil, forbiddenf("dependency %s is not accessible to this account", id)
-	}
-	return d, nil
+	return fetchAllowed(r, c, id, "dependency", s.store.Dependency, func(d *ctp.Dependency) []string { return d.AccessTags })
 }

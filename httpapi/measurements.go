@@ -336,12 +336,5 @@ func (s *Server) validateCondition(field, cond string) error {
 }
 
 func (s *Server) measurement(r *http.Request, c *call, id string) (*ctp.Measurement, error) {
-	m, err := s.store.Measurement(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed(c.account, m.AccessTags) {
-		return nil, forbiddenf("measurement %s is not accessible to this account", id)
-	}
-	return m, nil
+	return fetchAllowed(r, c, id, "measurement", s.store.Measurement, func(m *ctp.Measurement) []string { return m.AccessTags })
 }

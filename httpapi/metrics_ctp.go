@@ -109,12 +109,5 @@ func (in *metricIn) toMetric() (*ctp.Metric, error) {
 }
 
 func (s *Server) metric(r *http.Request, c *call, id string) (*ctp.Metric, error) {
-	m, err := s.store.Metric(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed(c.account, m.AccessTags) {
-		return nil, forbiddenf("metric %s is not accessible to this account", id)
-	}
-	return m, nil
+	return fetchAllowed(r, c, id, "metric", s.store.Metric, func(m *ctp.Metric) []string { return m.AccessTags })
 }

@@ -56,12 +56,5 @@ func (s *Server) handleServiceViewCreate(w http.ResponseWriter, r *http.Request,
 // serviceView reads a view the caller may access: 404 when it does not
 // exist, 403 when it exists but carries no matching tag (§5.1.4).
 func (s *Server) serviceView(r *http.Request, c *call, id string) (*ctp.ServiceView, error) {
-	v, err := s.store.ServiceView(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed(c.account, v.AccessTags) {
-		return nil, forbiddenf("service view %s is not accessible to this account", id)
-	}
-	return v, nil
+	return fetchAllowed(r, c, id, "service view", s.store.ServiceView, func(v *ctp.ServiceView) []string { return v.AccessTags })
 }

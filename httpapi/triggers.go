@@ -137,12 +137,5 @@ func (s *Server) handleTriggerDelete(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) trigger(r *http.Request, c *call, id string) (*ctp.Trigger, error) {
-	t, err := s.store.Trigger(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !allowed(c.account, t.AccessTags) {
-		return nil, forbiddenf("trigger %s is not accessible to this account", id)
-	}
-	return t, nil
+	return fetchAllowed(r, c, id, "trigger", s.store.Trigger, func(t *ctp.Trigger) []string { return t.AccessTags })
 }
