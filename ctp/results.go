@@ -75,3 +75,12 @@ type ResultStore interface {
 	// PruneReceipts deletes idempotency records created before cutoff.
 	PruneReceipts(ctx context.Context, cutoff time.Time) (int, error)
 }
+
+// MeasurementReader is implemented by stores that read many measurements
+// in one go, which batch ingest uses to check a batch's lines before its
+// transaction.
+type MeasurementReader interface {
+	// MeasurementsByID returns the measurements with the given
+	// identifiers that exist, by identifier.
+	MeasurementsByID(ctx context.Context, ids []string) (map[string]*Measurement, error)
+}

@@ -1,10 +1,10 @@
 package httpapi
 
-// Questionnaires and submissions (issue 6, part) under /api/v1. Reading
-// needs any valid bearer token; writing needs an administrator (an account
-// whose tags include "*") until organisations and roles exist. Like the
-// catalog routes these are public in the CTP sense and authenticate
-// themselves.
+// Questionnaires and submissions (issue 6, part) under /api/v1.
+// Questionnaires are read by any valid bearer token and changed by
+// administrators (accounts whose tags include "*"); submissions are checked
+// against their provider organisation (org_assess.go). Like the catalog
+// routes these are public in the CTP sense and authenticate themselves.
 
 import (
 	"bytes"
@@ -28,22 +28,23 @@ func (s *Server) assessRoutes() []route {
 	}
 	const v = "/api/v1"
 	// Questionnaires (question text) are readable by any account, like
-	// catalogs. Submissions hold a provider's answers: until organisations
-	// and roles exist (issue 6 item 1) only administrators read them.
-	read, admin := s.readAuth, s.adminOnly("reading or changing submissions, or changing questionnaires,")
+	// catalogs; administrators change them. Submissions hold a provider's
+	// answers and are checked against its organisation (org_assess.go).
+	read, admin := s.readAuth, s.adminOnly("changing questionnaires")
+	subRead, subWrite := func(h handler) handler { return s.submissionAuth(false, h) }, func(h handler) handler { return s.submissionAuth(true, h) }
 	return []route{
 		{method: "GET", path: v + "/questionnaires", h: read(s.handleQuestionnaireList), public: true},
 		{method: "POST", path: v + "/questionnaires", h: admin(s.handleQuestionnaireImport), public: true},
 		{method: "GET", path: v + "/questionnaires/{id}", h: read(s.handleQuestionnaireGet), public: true},
 		{method: "DELETE", path: v + "/questionnaires/{id}", h: admin(s.handleQuestionnaireDelete), public: true},
-		{method: "GET", path: v + "/submissions", h: admin(s.handleSubmissionList), public: true},
-		{method: "POST", path: v + "/submissions", h: admin(s.handleSubmissionCreate), public: true},
-		{method: "GET", path: v + "/submissions/{id}", h: admin(s.handleSubmissionGet), public: true},
-		{method: "PUT", path: v + "/submissions/{id}", h: admin(s.handleSubmissionPut), public: true},
-		{method: "DELETE", path: v + "/submissions/{id}", h: admin(s.handleSubmissionDelete), public: true},
-		{method: "GET", path: v + "/submissions/{id}/problems", h: admin(s.handleSubmissionProblems), public: true},
-		{method: "POST", path: v + "/submissions/{id}/submit", h: admin(s.handleSubmissionSubmit), public: true},
-		{method: "POST", path: v + "/submissions/{id}/workbook", h: admin(s.handleSubmissionWorkbook), public: true},
+		{method: "GET", path: v + "/submissions", h: read(s.handleSubmissionList), public: true},
+		{method: "POST", path: v + "/submissions", h: read(s.handleSubmissionCreate), public: true},
+		{method: "GET", path: v + "/submissions/{id}", h: subRead(s.handleSubmissionGet), public: true},
+		{method: "PUT", path: v + "/submissions/{id}", h: subWrite(s.handleSubmissionPut), public: true},
+		{method: "DELETE", path: v + "/submissions/{id}", h: subWrite(s.handleSubmissionDelete), public: true},
+		{method: "GET", path: v + "/submissions/{id}/problems", h: subRead(s.handleSubmissionProblems), public: true},
+		{method: "POST", path: v + "/submissions/{id}/submit", h: subWrite(s.handleSubmissionSubmit), public: true},
+		{method: "POST", path: v + "/submissions/{id}/workbook", h: subRead(s.handleSubmissionWorkbook), public: true},
 	}
 }
 
@@ -113,8 +114,11 @@ func (s *Server) handleQuestionnaireDelete(w http.ResponseWriter, r *http.Reques
 	writeNoContent(w)
 }
 
-func (s *Server) handleSubmissionList(w http.ResponseWriter, r *http.Request, _ *call) {
+func (s *Server) handleSubmissionList(w http.ResponseWriter, r *http.Request, c *call) {
 	list, err := s.cfg.Assess.Submissions(r.Context(), r.URL.Query().Get("questionnaire"))
+	if err == nil {
+		list, err = s.filterSubmissions(r.Context(), c, list)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -126,10 +130,14 @@ func (s *Server) handleSubmissionList(w http.ResponseWriter, r *http.Request, _ 
 // (application/json), or, with ?format=xlsx|csv|json (CAIQ document), the
 // answers of an uploaded file, storing its questionnaire first when it is
 // not stored yet. ?provider, ?service and ?id apply to uploads.
-func (s *Server) handleSubmissionCreate(w http.ResponseWriter, r *http.Request, _ *call) {
+func (s *Server) handleSubmissionCreate(w http.ResponseWriter, r *http.Request, c *call) {
 	var sub assess.Submission
 	q := r.URL.Query()
 	if q.Get("format") != "" {
+		if err := s.requireSubmissionWrite(c, q.Get("provider")); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 		wb, err := readCAIQ(w, r)
 		if err != nil {
 			s.Error(w, r, err)
@@ -143,6 +151,10 @@ func (s *Server) handleSubmissionCreate(w http.ResponseWriter, r *http.Request, 
 		sub = assess.Submission{ID: q.Get("id"), Questionnaire: wb.Questionnaire.ID(), Provider: q.Get("provider"), Service: q.Get("service"),
 			Source: wb.Questionnaire.Source, Responses: wb.Responses}
 	} else if err := decodeJSON(w, r, maxWorkbookBytes, &sub); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.requireSubmissionWrite(c, sub.Provider); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -194,9 +206,13 @@ func (s *Server) handleSubmissionGet(w http.ResponseWriter, r *http.Request, _ *
 }
 
 // handleSubmissionPut replaces a draft with the JSON body.
-func (s *Server) handleSubmissionPut(w http.ResponseWriter, r *http.Request, _ *call) {
+func (s *Server) handleSubmissionPut(w http.ResponseWriter, r *http.Request, c *call) {
 	var sub assess.Submission
 	if err := decodeJSON(w, r, maxWorkbookBytes, &sub); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.requireSubmissionWrite(c, sub.Provider); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -234,6 +250,10 @@ func (s *Server) handleSubmissionProblems(w http.ResponseWriter, r *http.Request
 		return
 	}
 	ps := assess.Check(qn, sub)
+	if ps, err = s.addEvidenceProblems(r.Context(), sub, ps); err != nil { // evidence.go
+		s.Error(w, r, err)
+		return
+	}
 	if ps == nil {
 		ps = assess.Problems{}
 	}
@@ -243,6 +263,10 @@ func (s *Server) handleSubmissionProblems(w http.ResponseWriter, r *http.Request
 // handleSubmissionSubmit submits a draft; with problems it answers 400 whose
 // detail lists every error.
 func (s *Server) handleSubmissionSubmit(w http.ResponseWriter, r *http.Request, _ *call) {
+	if err := s.checkSubmissionEvidence(r.Context(), r.PathValue("id")); err != nil { // evidence.go
+		s.Error(w, r, err)
+		return
+	}
 	ps, err := s.cfg.Assess.Submit(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -251,6 +275,7 @@ func (s *Server) handleSubmissionSubmit(w http.ResponseWriter, r *http.Request, 
 	if ps == nil {
 		ps = assess.Problems{}
 	}
+	s.postSelfAssessment(r.Context(), r.PathValue("id")) // registry.go: the Level 1 entry
 	writeJSON(w, map[string]any{"id": r.PathValue("id"), "status": assess.StatusSubmitted, "warnings": ps})
 }
 

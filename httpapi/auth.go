@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/org"
 )
 
 // authenticate finds the account of the request's bearer token (CTP §6.3,
@@ -39,7 +40,14 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	if subtle.ConstantTimeCompare(a.TokenHash, sum[:]) != 1 {
 		return nil, cloudtrust.Errorf(cloudtrust.EUNAUTHORIZED, "invalid bearer token")
 	}
-	p := newPrincipal(a)
+	p, err := s.identify(r.Context(), a)
+	if err != nil {
+		if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
+			// The account or its user was deleted meanwhile.
+			return nil, cloudtrust.Errorf(cloudtrust.EUNAUTHORIZED, "invalid bearer token")
+		}
+		return nil, err
+	}
 	s.tokens.put(sum, p, now)
 	return p, nil
 }
@@ -57,6 +65,11 @@ type principal struct {
 	// (id:1234 vs id:6789) would be lost. access:anybody does count: it is
 	// the tag that makes a resource public (metrics, back-office §2.2.3).
 	resourceTags []string
+	// user is the user an API token belongs to (nil for accounts without
+	// a user), and memberships the organisations the caller belongs to
+	// (orgauth.go); both are loaded only when Config.Orgs is set.
+	user        *org.User
+	memberships []org.Membership
 }
 
 func newPrincipal(a *ctp.Account) *principal {

@@ -152,7 +152,7 @@ func TestNoMetricsRoute(t *testing.T) {
 // /api/v1 route of the table is in the document, and nothing else is.
 func TestOpenAPIDescribesEveryV1Route(t *testing.T) {
 	db := testkit.MustOpenDB(t, "sqlite")
-	srv := New(Config{Store: db.CTP(), Catalogs: sqldb.NewCatalogStore(db, nil), Assess: db.AssessStore(), Registry: prometheus.NewRegistry()})
+	srv := New(Config{Store: db.CTP(), Catalogs: sqldb.NewCatalogStore(db, nil), Assess: db.AssessStore(), Orgs: db.OrgStore(), Registry: prometheus.NewRegistry(), RegistryStore: db.RegistryStore()})
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
@@ -160,7 +160,7 @@ func TestOpenAPIDescribesEveryV1Route(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := map[string]bool{}
-	for _, rt := range append(append(srv.routes(), srv.catalogRoutes()...), srv.assessRoutes()...) {
+	for _, rt := range srv.allRoutes() {
 		if rt.method == "" || !(strings.HasPrefix(rt.path, "/api/v1/") || !strings.HasPrefix(rt.path, "/api/")) {
 			continue
 		}

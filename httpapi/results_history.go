@@ -56,6 +56,8 @@ type historyOut struct {
 	Points      []historyPoint `json:"points,omitempty"`
 	Steps       []historyStep  `json:"steps,omitempty"`
 	Next        string         `json:"next,omitempty"`
+	// Downsampled notes rolled-up results left out (results_rollup.go).
+	Downsampled *downsampledNote `json:"downsampled,omitempty"`
 }
 
 // handleResultHistoryGet serves GET /api/v1/measurements/{id}/results:
@@ -128,6 +130,10 @@ func (s *Server) handleResultHistoryGet(w http.ResponseWriter, r *http.Request, 
 			out.Points[i] = historyPoint{UpdateTime: p.UpdateTime.Format(time.RFC3339Nano), ReceivedAt: p.ReceivedAt.Format(time.RFC3339Nano),
 				Value: p.Value, AuthorityID: p.AuthorityID, Signature: p.Signature}
 		}
+		if err := s.rollupsForRaw(r.Context(), m.ID, from, to, &out); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 		writeJSON(w, out)
 		return
 	}
@@ -145,6 +151,10 @@ func (s *Server) handleResultHistoryGet(w http.ResponseWriter, r *http.Request, 
 		return nil
 	})
 	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.rollupsForSteps(r.Context(), m.ID, from, to, step, agg, &out); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -147,11 +148,17 @@ type boundRoute struct {
 	tags      []string
 }
 
+// allRoutes is the whole table: the CTP and platform rows, then each
+// area's /api/v1 rows (add an area's routes here).
+func (s *Server) allRoutes() []route {
+	return slices.Concat(s.routes(), s.catalogRoutes(), s.assessRoutes(), s.orgRoutes(), s.evidenceRoutes(), s.compareRoutes(), s.registryRoutes())
+}
+
 // register installs the route table in the ServeMux.
 func (s *Server) register() {
 	eps := map[string]*endpoint{}
 	var order []string
-	for _, rt := range append(append(s.routes(), s.catalogRoutes()...), s.assessRoutes()...) {
+	for _, rt := range s.allRoutes() {
 		if rt.path == "/metrics" && s.metrics == nil {
 			continue
 		}

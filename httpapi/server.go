@@ -19,9 +19,13 @@ import (
 	"github.com/cloudtrust/cloudtrust/assess"
 	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/compare"
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/monitor"
 	"github.com/cloudtrust/cloudtrust/notify"
+	"github.com/cloudtrust/cloudtrust/org"
+	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/signing"
 )
 
@@ -76,6 +80,32 @@ type Config struct {
 	// Remotes serves /api/v1/serviceViews/{id}/remotes (federation.go);
 	// nil answers 501.
 	Remotes Remotes
+	// Orgs, when set, serves organisations, users and their tokens under
+	// /api/v1/organizations and /api/v1/users (org.go), and gives every
+	// authenticated account its user and memberships (auth.go); nil means
+	// only administrators pass organisation checks.
+	Orgs org.Store
+	// Profiles, when set with Catalogs and Assess, serves customers'
+	// requirement profiles under /api/v1/profiles (profiles.go); the
+	// answer library and POST /api/v1/compare need only Catalogs and
+	// Assess (library.go, compare.go).
+	Profiles compare.ProfileStore
+	// Evidence, when set with Access, serves evidence items, access
+	// requests and provider trust pages under /api/v1 (evidence.go,
+	// evidence_access.go, trust.go).
+	Evidence *evidence.Service
+	// Access stores access requests for private evidence and the access log.
+	Access evidence.AccessStore
+	// TrustRegistry, when set, puts providers' registry entries and the
+	// live status of their continuous controls on their trust pages.
+	TrustRegistry TrustRegistry
+	// RegistryStore, when set, serves the assurance registry under
+	// /api/v1/registry and auditors' keys under /api/v1/auditors
+	// (registry.go); self-assessments are registered when submitted.
+	RegistryStore registry.Store
+	// RegistryRunner evaluates continuous entries on demand (POST
+	// /api/v1/registry/{id}/evaluate); nil answers 501.
+	RegistryRunner *registry.Runner
 }
 
 // Server is the HTTP handler of the CloudTrust API.

@@ -1,6 +1,6 @@
 // Package ingest holds the background side of result ingest (issue 4):
-// the retention routine that prunes result history and idempotency
-// records. The batch endpoint itself is httpapi's POST /api/v1/results and
+// the retention routine that downsamples and prunes result history and
+// prunes idempotency records. The batch endpoint itself is httpapi's POST /api/v1/results and
 // the storage is ctp.ResultStore (sqldb). See docs/ingest.md.
 package ingest
 
@@ -34,11 +34,36 @@ type Retention struct {
 	// Interval is the time between two runs of Run (default 1 h).
 	Interval time.Duration
 	// Batch is the most rows one delete transaction removes (default 1000).
-	Batch  int
-	Logger *slog.Logger
+	Batch int
+	// DownsampleAfter, when positive, replaces results older than it by
+	// DownsampleStep-long buckets in Rollups (see DownsampleOnce).
+	DownsampleAfter time.Duration
+	DownsampleStep  time.Duration
+	Rollups         RollupStore
+	Logger          *slog.Logger
 }
 
-// PruneOnce runs one pruning pass and returns the rows deleted.
+// DownsampleOnce folds the results older than DownsampleAfter into
+// DownsampleStep buckets (whole buckets only: a bucket is folded once its
+// end is DownsampleAfter old) and returns how many results it folded. It
+// does nothing when downsampling is off.
+func (r *Retention) DownsampleOnce(ctx context.Context) (int, error) {
+	if r.DownsampleAfter <= 0 || r.DownsampleStep <= 0 || r.Rollups == nil {
+		return 0, nil
+	}
+	clock := r.Clock
+	if clock == nil {
+		clock = cloudtrust.SystemClock{}
+	}
+	batch := r.Batch
+	if batch <= 0 {
+		batch = DefaultBatch
+	}
+	return r.Rollups.DownsampleResults(ctx, clock.Now().Add(-r.DownsampleAfter), r.DownsampleStep, batch)
+}
+
+// PruneOnce runs one pruning pass and returns the rows deleted (results
+// counts rollup buckets too).
 func (r *Retention) PruneOnce(ctx context.Context) (results, receipts int, err error) {
 	clock := r.Clock
 	if clock == nil {
@@ -58,6 +83,12 @@ func (r *Retention) PruneOnce(ctx context.Context) (results, receipts int, err e
 			batch = DefaultBatch
 		}
 		results, err = r.Store.PruneResults(ctx, now.Add(-r.MaxAge), batch)
+		if err == nil && r.Rollups != nil {
+			// Rollups are history too: the same age bounds them.
+			var n int
+			n, err = r.Rollups.PruneRollups(ctx, now.Add(-r.MaxAge), batch)
+			results += n
+		}
 	}
 	return results, receipts, err
 }
@@ -76,6 +107,11 @@ func (r *Retention) Run(ctx context.Context) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if n, err := r.DownsampleOnce(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("downsampling result history failed", "err", err)
+		} else if n > 0 {
+			logger.Info("downsampled result history", "results", n, "step", r.DownsampleStep.String())
+		}
 		n, m, err := r.PruneOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			logger.Warn("pruning result history failed", "err", err)

@@ -1,11 +1,21 @@
 // Package registry is the assurance-registry domain (STAR-style levels):
 // entries that publish a provider's service at a level, and the rules that
-// make them current, deprecated, hidden or revoked over time. It is pure: no
-// SQL, no HTTP; time comes from the caller (a cloudtrust.Clock).
+// make them current, deprecated, expired, lapsed, hidden or revoked over
+// time. It is pure: no SQL, no HTTP; time comes from the caller (a
+// cloudtrust.Clock).
 //
-// Only Level 1 (self-assessment, a submitted questionnaire) is implemented.
-// Third-party attestation and the continuous level are refused with
-// ENOTIMPLEMENTED until their rules exist.
+// Three levels exist:
+//   - Level 1, self-assessment: a submitted questionnaire, deprecated after
+//     one year and hidden after three (STAR's lifecycle);
+//   - Level 2, third-party: an auditor organisation's signed Attestation of
+//     a submission (attestation.go), current between its validity dates;
+//   - continuous: CTP objectives linked to controls (continuous.go); the
+//     entry holds only while every linked objective has been met for the
+//     entry's window.
+//
+// Every entry's status at a time follows from its Timeline, a handful of
+// instants that the SQL store also keeps as columns so that listing by
+// status needs no per-row Go code.
 package registry
 
 import (
@@ -22,11 +32,20 @@ type Level string
 const (
 	// LevelSelfAssessment is STAR Level 1: a submitted questionnaire.
 	LevelSelfAssessment Level = "self-assessment"
-	// LevelThirdParty is STAR Level 2: an auditor's attestation (not yet).
+	// LevelThirdParty is STAR Level 2: an auditor's signed attestation.
 	LevelThirdParty Level = "third-party"
-	// LevelContinuous holds while linked CTP objectives are met (not yet).
+	// LevelContinuous holds while linked CTP objectives are met.
 	LevelContinuous Level = "continuous"
 )
+
+// ParseLevel checks a level name ("" is refused).
+func ParseLevel(s string) (Level, error) {
+	switch l := Level(s); l {
+	case LevelSelfAssessment, LevelThirdParty, LevelContinuous:
+		return l, nil
+	}
+	return "", invalidf("level %q: want self-assessment, third-party or continuous", s)
+}
 
 // Status is where an entry stands at a given time.
 type Status string
@@ -38,25 +57,67 @@ const (
 	// StatusHidden entries are no longer shown publicly.
 	StatusHidden  Status = "hidden"
 	StatusRevoked Status = "revoked"
+	// StatusPending: a Level 2 entry before its validFrom, or a continuous
+	// entry whose objectives have not yet been met for a whole window.
+	StatusPending Status = "pending"
+	// StatusExpired: a Level 2 entry after its attestation's validUntil.
+	StatusExpired Status = "expired"
+	// StatusLapsed: a continuous entry that held and then had a linked
+	// objective fail; it is restored once the window is met again.
+	StatusLapsed Status = "lapsed"
 )
+
+// ParseStatus checks a status name.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case StatusCurrent, StatusDeprecated, StatusHidden, StatusRevoked, StatusPending, StatusExpired, StatusLapsed:
+		return st, nil
+	}
+	return "", invalidf("status %q: want current, deprecated, pending, expired, lapsed, revoked or hidden", s)
+}
 
 // Level 1 lifecycle, as STAR runs it: a self-assessment is deprecated one
 // year after it was posted (or last renewed) and removed from public view
 // after three. Years are calendar years (time.AddDate), so an entry posted
-// on 29 February is deprecated on 1 March.
+// on 29 February is deprecated on 1 March. Level 2 entries leave public view
+// HideAfterYears after their attestation expired.
 const (
 	DeprecateAfterYears = 1
 	HideAfterYears      = 3
 )
 
+// Event types of an entry's history.
+const (
+	EventPosted      = "posted"
+	EventRenewed     = "renewed"
+	EventRevoked     = "revoked"
+	EventLinked      = "linked"      // continuous links (re)defined
+	EventEstablished = "established" // continuous: first time the window was met
+	EventLapsed      = "lapsed"      // continuous: a linked objective failed
+	EventRestored    = "restored"    // continuous: window met again after a lapse
+)
+
+// Event is one line of an entry's public history.
+type Event struct {
+	At     time.Time `json:"at"`
+	Type   string    `json:"type"`
+	Detail string    `json:"detail,omitempty"`
+}
+
 // Entry is one registry listing.
 type Entry struct {
-	ID       string `json:"id"`
-	Provider string `json:"provider"`
-	Service  string `json:"service"`
-	Level    Level  `json:"level"`
-	// Submission is the submitted questionnaire a Level 1 entry rests on,
-	// and Questionnaire its id (e.g. caiq@4.1.0).
+	ID string `json:"id"`
+	// Provider is the provider organisation id and Service the service id
+	// (free text for entries made before organisations existed);
+	// ProviderName and ServiceName are their display names, searched by
+	// the registry's text filter.
+	Provider     string `json:"provider"`
+	ProviderName string `json:"providerName,omitempty"`
+	Service      string `json:"service"`
+	ServiceName  string `json:"serviceName,omitempty"`
+	Level        Level  `json:"level"`
+	// Submission is the submitted questionnaire a Level 1 or Level 2 entry
+	// rests on, and Questionnaire its id (e.g. caiq@4.1.0).
 	Submission    string `json:"submission,omitempty"`
 	Questionnaire string `json:"questionnaire,omitempty"`
 	// Catalogs are the catalog versions the entry covers (ccm@4.1.0).
@@ -66,14 +127,22 @@ type Entry struct {
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
 	// RevokeReason says why, for the public record.
 	RevokeReason string `json:"revokeReason,omitempty"`
+	// Attestation is the signed attestation of a Level 2 entry.
+	Attestation *SignedAttestation `json:"attestation,omitempty"`
+	// Continuous is the links and evaluation state of a continuous entry.
+	Continuous *Continuous `json:"continuous,omitempty"`
+	// Status is filled by readers (the store, the API) with StatusAt(now);
+	// it is not part of the stored state.
+	Status Status `json:"status,omitempty"`
+	// History is the entry's public record, oldest first.
+	History []Event `json:"history,omitempty"`
 }
 
 func invalidf(format string, args ...any) error {
 	return cloudtrust.Errorf(cloudtrust.EINVALID, format, args...)
 }
 
-// Validate checks an entry. Levels other than self-assessment are
-// ENOTIMPLEMENTED.
+// Validate checks an entry.
 func (e *Entry) Validate() error {
 	switch {
 	case strings.TrimSpace(e.ID) == "":
@@ -89,14 +158,44 @@ func (e *Entry) Validate() error {
 	case !e.RevokedAt.IsZero() && strings.TrimSpace(e.RevokeReason) == "":
 		return invalidf("entry %s: a revoked entry needs a revokeReason", e.ID)
 	}
+	for i, c := range e.Catalogs {
+		if strings.TrimSpace(c) == "" {
+			return invalidf("entry %s: catalogs[%d]: empty", e.ID, i)
+		}
+	}
 	switch e.Level {
 	case LevelSelfAssessment:
 		if e.Submission == "" || e.Questionnaire == "" {
 			return invalidf("entry %s: a self-assessment needs a submission and its questionnaire", e.ID)
 		}
+		if e.Attestation != nil || e.Continuous != nil {
+			return invalidf("entry %s: a self-assessment carries neither attestation nor continuous links", e.ID)
+		}
 		return nil
-	case LevelThirdParty, LevelContinuous:
-		return cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "entry %s: level %q is not implemented yet", e.ID, e.Level)
+	case LevelThirdParty:
+		if e.Attestation == nil {
+			return invalidf("entry %s: a third-party entry needs a signed attestation", e.ID)
+		}
+		if e.Continuous != nil {
+			return invalidf("entry %s: a third-party entry carries no continuous links", e.ID)
+		}
+		a := &e.Attestation.Attestation
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if a.Submission != e.Submission || a.Provider != e.Provider || a.Service != e.Service {
+			return invalidf("entry %s: the attestation names submission %s of %s/%s, not the entry's %s of %s/%s",
+				e.ID, a.Submission, a.Provider, a.Service, e.Submission, e.Provider, e.Service)
+		}
+		return nil
+	case LevelContinuous:
+		if e.Continuous == nil {
+			return invalidf("entry %s: a continuous entry needs its links (continuous.links)", e.ID)
+		}
+		if e.Attestation != nil {
+			return invalidf("entry %s: a continuous entry carries no attestation", e.ID)
+		}
+		return e.Continuous.Validate()
 	}
 	return invalidf("entry %s: level %q: want self-assessment, third-party or continuous", e.ID, e.Level)
 }
@@ -110,51 +209,121 @@ func (e *Entry) since() time.Time {
 	return e.PostedAt
 }
 
-// DeprecatedAt is when the entry becomes (or became) deprecated.
-func (e *Entry) DeprecatedAt() time.Time { return e.since().AddDate(DeprecateAfterYears, 0, 0) }
-
-// HiddenAt is when the entry leaves (or left) public view.
-func (e *Entry) HiddenAt() time.Time { return e.since().AddDate(HideAfterYears, 0, 0) }
-
-// StatusAt returns the entry's status at now.
-func (e *Entry) StatusAt(now time.Time) Status {
-	switch {
-	case !e.RevokedAt.IsZero() && !now.Before(e.RevokedAt):
-		return StatusRevoked
-	case !now.Before(e.HiddenAt()):
-		return StatusHidden
-	case !now.Before(e.DeprecatedAt()):
-		return StatusDeprecated
+// DeprecatedAt is when a Level 1 entry becomes (or became) deprecated; zero
+// for the other levels, which are not deprecated by age.
+func (e *Entry) DeprecatedAt() time.Time {
+	if e.Level != LevelSelfAssessment {
+		return time.Time{}
 	}
-	return StatusCurrent
+	return e.since().AddDate(DeprecateAfterYears, 0, 0)
 }
 
-// Renew restarts the lifecycle at now (STAR's "no changes" renewal). It is
-// refused once the entry is hidden or revoked: submit a new assessment.
+// HiddenAt is when the entry leaves (or left) public view: three years after
+// a Level 1 entry's posting or renewal, three years after a Level 2
+// attestation expired; zero (never) for continuous entries.
+func (e *Entry) HiddenAt() time.Time {
+	switch e.Level {
+	case LevelSelfAssessment:
+		return e.since().AddDate(HideAfterYears, 0, 0)
+	case LevelThirdParty:
+		if e.Attestation != nil {
+			return e.Attestation.Attestation.ValidUntil.AddDate(HideAfterYears, 0, 0)
+		}
+	}
+	return time.Time{}
+}
+
+// Timeline is the instants that decide an entry's status; a zero instant
+// does not apply. The SQL store keeps them as columns and computes the same
+// status in SQL (see StatusAt for the order of the rules).
+type Timeline struct {
+	StartsAt     time.Time // pending before (Level 2 validFrom)
+	DeprecatedAt time.Time // Level 1
+	ExpiresAt    time.Time // Level 2 validUntil
+	HiddenAt     time.Time
+	RevokedAt    time.Time
+	// RestoreAt: a continuous entry whose objectives are all met becomes
+	// current at this instant (metSince + window) without a new result.
+	RestoreAt time.Time
+	// Base is the status when no instant applies.
+	Base Status
+}
+
+// Timeline returns the entry's status timeline.
+func (e *Entry) Timeline() Timeline {
+	t := Timeline{DeprecatedAt: e.DeprecatedAt(), HiddenAt: e.HiddenAt(), RevokedAt: e.RevokedAt, Base: StatusCurrent}
+	switch e.Level {
+	case LevelThirdParty:
+		if e.Attestation != nil {
+			t.StartsAt, t.ExpiresAt = e.Attestation.Attestation.ValidFrom, e.Attestation.Attestation.ValidUntil
+		}
+	case LevelContinuous:
+		if c := e.Continuous; c != nil {
+			t.Base, t.RestoreAt = c.base(), c.restoreAt()
+		}
+	}
+	return t
+}
+
+// StatusAt applies the rules in order: revoked, hidden, expired,
+// deprecated, pending (before StartsAt), current (from RestoreAt), Base.
+func (t Timeline) StatusAt(now time.Time) Status {
+	reached := func(at time.Time) bool { return !at.IsZero() && !now.Before(at) }
+	switch {
+	case reached(t.RevokedAt):
+		return StatusRevoked
+	case reached(t.HiddenAt):
+		return StatusHidden
+	case reached(t.ExpiresAt):
+		return StatusExpired
+	case reached(t.DeprecatedAt):
+		return StatusDeprecated
+	case !t.StartsAt.IsZero() && now.Before(t.StartsAt):
+		return StatusPending
+	case reached(t.RestoreAt):
+		return StatusCurrent
+	}
+	return t.Base
+}
+
+// StatusAt returns the entry's status at now.
+func (e *Entry) StatusAt(now time.Time) Status { return e.Timeline().StatusAt(now) }
+
+// Renew restarts a Level 1 lifecycle at now (STAR's "no changes" renewal).
+// It is refused once the entry is hidden or revoked (submit a new
+// assessment), and for the other levels (a new attestation is a new entry;
+// continuous entries renew themselves).
 func (e *Entry) Renew(now time.Time) error {
+	if e.Level != LevelSelfAssessment {
+		return cloudtrust.Errorf(cloudtrust.ECONFLICT, "entry %s is %s: only self-assessments are renewed", e.ID, e.Level)
+	}
 	switch st := e.StatusAt(now); st {
 	case StatusHidden, StatusRevoked:
 		return cloudtrust.Errorf(cloudtrust.ECONFLICT, "entry %s is %s and can no longer be renewed; post a new assessment", e.ID, st)
 	}
 	e.RenewedAt = now
+	e.History = append(e.History, Event{At: now, Type: EventRenewed})
 	return nil
 }
 
 // Revoke revokes the entry at now; the reason is required and public.
 func (e *Entry) Revoke(now time.Time, reason string) error {
-	if strings.TrimSpace(reason) == "" {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
 		return invalidf("entry %s: revoking needs a reason", e.ID)
 	}
 	if !e.RevokedAt.IsZero() {
 		return cloudtrust.Errorf(cloudtrust.ECONFLICT, "entry %s is already revoked", e.ID)
 	}
 	e.RevokedAt, e.RevokeReason = now, reason
+	e.History = append(e.History, Event{At: now, Type: EventRevoked, Detail: reason})
 	return nil
 }
 
 // Public returns the entries the public registry shows at now, in their
-// order: hidden entries are left out; deprecated and revoked ones stay
-// listed (with their status) so that readers see the history.
+// order: hidden entries are left out; deprecated, expired, lapsed and
+// revoked ones stay listed (with their status) so that readers see the
+// history.
 func Public(entries []Entry, now time.Time) []Entry {
 	out := make([]Entry, 0, len(entries))
 	for _, e := range entries {

@@ -112,8 +112,9 @@ func TestEntryValidate(t *testing.T) {
 		{"renewal before posting is refused", func(e *registry.Entry) { e.RenewedAt = posted.Add(-time.Hour) }, cloudtrust.EINVALID, "renewedAt"},
 		{"revocation without reason is refused", func(e *registry.Entry) { e.RevokedAt = posted }, cloudtrust.EINVALID, "revokeReason"},
 		{"unknown level is refused", func(e *registry.Entry) { e.Level = "gold" }, cloudtrust.EINVALID, `level "gold"`},
-		{"third-party level is not implemented", func(e *registry.Entry) { e.Level = registry.LevelThirdParty }, cloudtrust.ENOTIMPLEMENTED, "not implemented"},
-		{"continuous level is not implemented", func(e *registry.Entry) { e.Level = registry.LevelContinuous }, cloudtrust.ENOTIMPLEMENTED, "not implemented"},
+		{"third-party entry without attestation is refused", func(e *registry.Entry) { e.Level = registry.LevelThirdParty }, cloudtrust.EINVALID, "needs a signed attestation"},
+		{"continuous entry without links is refused", func(e *registry.Entry) { e.Level = registry.LevelContinuous }, cloudtrust.EINVALID, "needs its links"},
+		{"blank catalog is refused", func(e *registry.Entry) { e.Catalogs = []string{" "} }, cloudtrust.EINVALID, "catalogs[0]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

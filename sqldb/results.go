@@ -6,14 +6,51 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
-var _ ctp.ResultStore = (*CTPStore)(nil)
+var (
+	_ ctp.ResultStore       = (*CTPStore)(nil)
+	_ ctp.MeasurementReader = (*CTPStore)(nil)
+)
+
+// MeasurementsByID implements ctp.MeasurementReader with IN (…) queries of
+// batchChunk identifiers each.
+func (s *CTPStore) MeasurementsByID(ctx context.Context, ids []string) (map[string]*ctp.Measurement, error) {
+	out := make(map[string]*ctp.Measurement, len(ids))
+	for lo := 0; lo < len(ids); lo += batchChunk {
+		chunk := ids[lo:min(lo+batchChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.query(ctx, s.db.db, "SELECT "+measurementCols+" FROM measurements WHERE id IN ("+placeholders(len(chunk))+")", args...)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for rows.Next() {
+			m, err := scanMeasurement(rows)
+			if err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			out[m.ID] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate(err)
+		}
+	}
+	return out, nil
+}
 
 // resultChanged reports whether an update stored a new result, which then
 // belongs in the history.
@@ -198,20 +235,161 @@ func (r seqScanner) Scan(dest ...any) error {
 // history rows and log entries as it goes, then writes each changed
 // measurement and trigger once and bumps each parent once.
 func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.BatchItem, errs []error, change string) error {
+	h2t0 := time.Now()
 	states, err := s.loadBatch(ctx, tx, items)
 	if err != nil {
 		return err
 	}
+	h2t1 := time.Now()
+	defer func() { H2Trace("load %v items+writes %v", h2t1.Sub(h2t0), time.Since(h2t1)) }()
 	received := s.clock.Now().UnixNano()
-	var order []*batchState
+	// The items are evaluated in order on their own goroutine while this
+	// one writes what they produced (history rows, log entries) through
+	// the transaction: on SQLite in chunks as they come, on PostgreSQL in
+	// one statement at the end, without repeated keys (PostgreSQL's upsert
+	// cannot touch a row twice in one statement; SQLite's applies the rows
+	// one after the other, as separate statements would).
+	work := make(chan writeChunk, 4)
+	stop := make(chan struct{})
+	var (
+		order []*batchState
+		perr  error
+	)
+	go func() {
+		defer close(work)
+		defer func() {
+			if p := recover(); p != nil {
+				perr = cloudtrust.Errorf(cloudtrust.EINTERNAL, "batch evaluation failed: %v", p)
+			}
+		}()
+		order = s.evaluateItems(items, states, errs, change, work, stop)
+	}()
+	var werr error
+	for c := range work {
+		if werr != nil {
+			continue // drain until the evaluation notices stop
+		}
+		if err := s.insertResults(ctx, tx, c.rows, received); err != nil {
+			werr = err
+		}
+		for _, l := range c.logs {
+			if werr != nil {
+				break
+			}
+			if err := s.insertLog(ctx, tx, l.j, l.entry, l.m, l.triggers); err != nil {
+				werr = errInternal(err)
+			}
+		}
+		if werr != nil {
+			close(stop)
+		}
+	}
+	if werr != nil {
+		return werr
+	}
+	if perr != nil {
+		return perr
+	}
+	H2Trace("loop+insert %v", time.Since(h2t1))
+	if s.d.name == "postgres" {
+		return s.writeStatesPostgres(ctx, tx, order, change)
+	}
+	updM := s.txStmt(ctx, tx, `UPDATE measurements SET change_id = ?,
+			result_value = ?, result_update_time = ?, result_authority_id = ?, result_signature = ?,
+			objective_condition = ?, objective_status = ?, objective_status_time = ?,
+			triggers_allowed = ?, user_initiated = ?, state = ? WHERE id = ?`)
+	updT := s.txStmt(ctx, tx, "UPDATE triggers SET change_id = ?, status = ?, status_update_time = ? WHERE id = ?")
+	done := map[string]bool{}
+	for _, st := range order {
+		m := st.cur
+		res, err := resultArgs(m.Result)
+		if err != nil {
+			return errInternal(err)
+		}
+		obj, err := objectiveArgs(m.Objective)
+		if err != nil {
+			return errInternal(err)
+		}
+		if _, err := updM.exec(ctx, change, res[0], res[1], res[2], res[3], obj[0], obj[1], obj[2],
+			m.TriggersAllowed, m.UserInitiated, string(m.State), st.orig.ID); err != nil {
+			return translate(err)
+		}
+		for _, t := range st.triggers {
+			if !st.changed[t.ID] {
+				continue
+			}
+			ts, _ := nanos("trigger.statusUpdateTime", t.StatusUpdateTime)
+			if _, err := updT.exec(ctx, change, string(t.Status), ts, t.ID); err != nil {
+				return translate(err)
+			}
+		}
+		for _, p := range [][2]string{{"attributes", m.AttributeID}, {"assets", m.AssetID}, {"service_views", m.ServiceViewID}} {
+			if done[p[0]+"/"+p[1]] {
+				continue
+			}
+			done[p[0]+"/"+p[1]] = true
+			if err := s.setChange(ctx, tx, p[0], p[1], change); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeChunk is what a run of items produced for the transaction to write.
+type writeChunk struct {
+	rows []resultRow
+	logs []pendingLog
+}
+
+// pendingLog is a log entry to insert with insertLog's other arguments as
+// they were when its item was evaluated.
+type pendingLog struct {
+	j        int
+	entry    *ctp.LogEntry
+	m        *ctp.Measurement
+	triggers map[string]*ctp.Trigger
+}
+
+// writeChunkRows is how many history rows evaluateItems gathers before
+// handing them over (SQLite).
+const writeChunkRows = 256
+
+// evaluateItems runs the items in order on the in-memory states and sends
+// what they write to work, until done or until stop is closed. It returns
+// the states that changed, in the order they first did.
+func (s *CTPStore) evaluateItems(items []ctp.BatchItem, states map[string]*batchState, errs []error, change string, work chan<- writeChunk, stop <-chan struct{}) []*batchState {
+	var (
+		order []*batchState
+		cur   writeChunk
+		all   []resultRow // PostgreSQL: every row, sent at the end
+		rowAt map[resultKey]int
+	)
+	pg := s.d.name == "postgres"
+	if pg {
+		all = make([]resultRow, 0, len(items))
+		rowAt = make(map[resultKey]int, len(items))
+	}
+	send := func() bool {
+		if len(cur.rows) == 0 && len(cur.logs) == 0 {
+			return true
+		}
+		select {
+		case work <- cur:
+			cur = writeChunk{}
+			return true
+		case <-stop:
+			return false
+		}
+	}
 	for i, it := range items {
 		st := states[it.MeasurementID]
 		if st == nil {
 			errs[i] = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "measurement %q not found", it.MeasurementID)
 			continue
 		}
-		cur := *st.cur
-		ch, err := it.Update(&cur, st.triggers)
+		cm := *st.cur
+		ch, err := it.Update(&cm, st.triggers)
 		if err != nil {
 			errs[i] = err
 			continue
@@ -224,9 +402,13 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 			m = st.cur
 		}
 		// Check everything this item would write before changing anything.
-		res, err := resultArgs(m.Result)
-		if err == nil {
-			_, err = objectiveArgs(m.Objective)
+		changed := resultChanged(st.cur.Result, m.Result)
+		var row resultRow
+		if m.Result != nil {
+			row, err = historyRow(st.seq, m.Result)
+		}
+		if err == nil && m.Objective != nil {
+			_, _, err = nanosOf("objective.statusUpdateTime", m.Objective.StatusUpdateTime)
 		}
 		for j, t := range ch.Triggers {
 			if err != nil {
@@ -238,25 +420,34 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 				_, err = nanos("trigger.statusUpdateTime", t.StatusUpdateTime)
 			}
 		}
-		if err == nil && resultChanged(st.cur.Result, m.Result) && res[1] == nil {
+		if err == nil && changed && m.Result.UpdateTime.IsZero() {
 			err = cloudtrust.Errorf(cloudtrust.EINVALID, "result.updateTime: required")
 		}
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		if resultChanged(st.cur.Result, m.Result) {
-			if _, err := s.exec(ctx, tx, `INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature)
-				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (measurement_seq, update_time) DO UPDATE SET received_at = excluded.received_at,
-				value = excluded.value, authority_id = excluded.authority_id, signature = excluded.signature`,
-				st.seq, res[1], received, res[0], res[2], res[3]); err != nil {
-				return translate(err)
+		if changed {
+			if pg {
+				// A later result with the same key replaces an earlier
+				// one, as the upsert of separate transactions would.
+				k := resultKey{st.seq, row.t}
+				if at, ok := rowAt[k]; ok {
+					all[at] = row
+				} else {
+					rowAt[k] = len(all)
+					all = append(all, row)
+				}
+			} else {
+				cur.rows = append(cur.rows, row)
 			}
 		}
 		for j, l := range ch.Logs {
-			if err := s.insertLog(ctx, tx, j, l, st.orig, st.byID); err != nil {
-				return errInternal(err)
+			ts := map[string]*ctp.Trigger{}
+			if t, ok := st.byID[l.TriggerID]; ok {
+				ts[l.TriggerID] = t
 			}
+			cur.logs = append(cur.logs, pendingLog{j: j, entry: l, m: st.orig, triggers: ts})
 		}
 		nm := *m
 		nm.ID, nm.AttributeID, nm.AssetID, nm.ServiceViewID, nm.MetricID = st.orig.ID, st.orig.AttributeID, st.orig.AssetID, st.orig.ServiceViewID, st.orig.MetricID
@@ -279,9 +470,171 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 			st.dirty = true
 			order = append(order, st)
 		}
+		if len(cur.rows) >= writeChunkRows || len(cur.logs) >= writeChunkRows {
+			if !send() {
+				return order
+			}
+		}
 	}
-	done := map[string]bool{}
-	for _, st := range order {
+	cur.rows = append(cur.rows, all...)
+	send()
+	return order
+}
+
+// resultKey is the primary key of a history row.
+type resultKey struct{ seq, t int64 }
+
+// resultRow is a history row waiting to be written by insertResults.
+type resultRow struct {
+	seq, t    int64
+	value     string
+	auth, sig any // string or nil
+}
+
+// historyRow checks r as resultArgs does and returns its history row (t is
+// 0 when r has no updateTime).
+func historyRow(seq int64, r *ctp.Result) (resultRow, error) {
+	v, err := compactValue(r.Value)
+	if err != nil {
+		return resultRow{}, err
+	}
+	t, _, err := nanosOf("result.updateTime", r.UpdateTime)
+	if err != nil {
+		return resultRow{}, err
+	}
+	row := resultRow{seq: seq, t: t, value: v}
+	if r.AuthorityID != nil {
+		row.auth = *r.AuthorityID
+	}
+	if r.Signature != nil {
+		row.sig = *r.Signature
+	}
+	return row, nil
+}
+
+// compactValue is compactJSON without its buffer for a value that is
+// already compact, as results arriving through the API are.
+func compactValue(v []byte) (string, error) {
+	if len(v) > 0 && bytes.IndexAny(v, " \t\r\n") < 0 && json.Valid(v) {
+		return string(v), nil
+	}
+	return compactJSON(v)
+}
+
+// nanosOf is nanos without boxing the value: ok is false for the zero time.
+func nanosOf(field string, t time.Time) (n int64, ok bool, err error) {
+	if t.IsZero() {
+		return 0, false, nil
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		_, err := nanos(field, t)
+		return 0, false, err
+	}
+	return t.UnixNano(), true, nil
+}
+
+// resultUpsert is the conflict clause of every history insert: a result
+// re-sent with the same updateTime replaces the stored one.
+const resultUpsert = ` ON CONFLICT (measurement_seq, update_time) DO UPDATE SET received_at = excluded.received_at,
+	value = excluded.value, authority_id = excluded.authority_id, signature = excluded.signature`
+
+// resultInsertSizes are the row counts of the multi-row history INSERT
+// statements on SQLite (6 parameters a row): a batch is written with the
+// largest that fits, so only three statement shapes are ever prepared.
+// Larger statements measured slower with modernc.org/sqlite (binding many
+// parameters costs more than it saves in statement executions).
+var resultInsertSizes = []int{16, 4, 1}
+
+// insertResults writes history rows (no two with the same key) received
+// at received. SQLite gets multi-row INSERT statements, prepared once per
+// size; PostgreSQL one INSERT … SELECT FROM unnest(arrays) for the batch.
+func (s *CTPStore) insertResults(ctx context.Context, tx *sql.Tx, rows []resultRow, received int64) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if s.d.name == "postgres" {
+		seqs, times := make([]int64, len(rows)), make([]int64, len(rows))
+		values := make([]string, len(rows))
+		auths, sigs := make([]*string, len(rows)), make([]*string, len(rows))
+		for i, r := range rows {
+			seqs[i], times[i], values[i] = r.seq, r.t, r.value
+			auths[i], sigs[i] = anyString(r.auth), anyString(r.sig)
+		}
+		_, err := s.exec(ctx, tx, `INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature)
+			SELECT u.s, u.t, CAST(? AS BIGINT), u.v, u.a, u.g FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[])) AS u(s, t, v, a, g)`+resultUpsert,
+			received, seqs, times, values, auths, sigs)
+		return translate(err)
+	}
+	var args []any
+	for len(rows) > 0 {
+		n := resultInsertSizes[len(resultInsertSizes)-1]
+		for _, size := range resultInsertSizes {
+			if size <= len(rows) {
+				n = size
+				break
+			}
+		}
+		st := s.txStmt(ctx, tx, resultInsertSQL(n))
+		args = args[:0]
+		for _, r := range rows[:n] {
+			args = append(args, r.seq, r.t, received, r.value, r.auth, r.sig)
+		}
+		if _, err := st.exec(ctx, args...); err != nil {
+			return translate(err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// resultInsertSQL is the SQLite INSERT of n history rows.
+func resultInsertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature) VALUES ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?)")
+	}
+	b.WriteString(resultUpsert)
+	return b.String()
+}
+
+// anyString turns an argument made by resultArgs or objectiveArgs (a
+// string, a sql.NullString or nil) into an array element.
+func anyString(v any) *string {
+	switch s := v.(type) {
+	case string:
+		return &s
+	case sql.NullString:
+		if s.Valid {
+			return &s.String
+		}
+	}
+	return nil
+}
+
+// writeStatesPostgres writes the final state of every changed measurement
+// and trigger of a batch with one UPDATE … FROM unnest(arrays) each, and
+// bumps each parent once: a few round trips per batch instead of one per
+// row.
+func (s *CTPStore) writeStatesPostgres(ctx context.Context, tx *sql.Tx, order []*batchState, change string) error {
+	if len(order) == 0 {
+		return nil
+	}
+	n := len(order)
+	var (
+		ids, states          = make([]string, n), make([]string, n)
+		rv, ra, rs, oc, os   = make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+		rt, ot               = make([]*int64, n), make([]*int64, n)
+		ta, ui               = make([]bool, n), make([]bool, n)
+		tids, tstatus        []string
+		ttime                []*int64
+		parents              = map[[2]string]bool{}
+		attrs, assets, views []string
+	)
+	for i, st := range order {
 		m := st.cur
 		res, err := resultArgs(m.Result)
 		if err != nil {
@@ -291,36 +644,89 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 		if err != nil {
 			return errInternal(err)
 		}
-		args := append([]any{change}, res...)
-		args = append(args, obj...)
-		args = append(args, m.TriggersAllowed, m.UserInitiated, string(m.State), st.orig.ID)
-		if _, err := s.exec(ctx, tx, `UPDATE measurements SET change_id = ?,
-			result_value = ?, result_update_time = ?, result_authority_id = ?, result_signature = ?,
-			objective_condition = ?, objective_status = ?, objective_status_time = ?,
-			triggers_allowed = ?, user_initiated = ?, state = ? WHERE id = ?`, args...); err != nil {
-			return translate(err)
-		}
+		ids[i], states[i], ta[i], ui[i] = st.orig.ID, string(m.State), m.TriggersAllowed, m.UserInitiated
+		rv[i], rt[i], ra[i], rs[i] = anyString(res[0]), anyInt(res[1]), anyString(res[2]), anyString(res[3])
+		oc[i], os[i], ot[i] = anyString(obj[0]), anyString(obj[1]), anyInt(obj[2])
 		for _, t := range st.triggers {
-			if !st.changed[t.ID] {
-				continue
-			}
-			ts, _ := nanos("trigger.statusUpdateTime", t.StatusUpdateTime)
-			if _, err := s.exec(ctx, tx, "UPDATE triggers SET change_id = ?, status = ?, status_update_time = ? WHERE id = ?",
-				change, string(t.Status), ts, t.ID); err != nil {
-				return translate(err)
+			if st.changed[t.ID] {
+				ts, _ := nanos("trigger.statusUpdateTime", t.StatusUpdateTime)
+				tids, tstatus, ttime = append(tids, t.ID), append(tstatus, string(t.Status)), append(ttime, anyInt(ts))
 			}
 		}
 		for _, p := range [][2]string{{"attributes", m.AttributeID}, {"assets", m.AssetID}, {"service_views", m.ServiceViewID}} {
-			if done[p[0]+"/"+p[1]] {
-				continue
-			}
-			done[p[0]+"/"+p[1]] = true
-			if err := s.setChange(ctx, tx, p[0], p[1], change); err != nil {
-				return err
+			if !parents[p] {
+				parents[p] = true
+				switch p[0] {
+				case "attributes":
+					attrs = append(attrs, p[1])
+				case "assets":
+					assets = append(assets, p[1])
+				default:
+					views = append(views, p[1])
+				}
 			}
 		}
 	}
+	if _, err := s.exec(ctx, tx, `UPDATE measurements AS m SET change_id = ?,
+		result_value = u.rv, result_update_time = u.rt, result_authority_id = u.ra, result_signature = u.rs,
+		objective_condition = u.oc, objective_status = u.os, objective_status_time = u.ot,
+		triggers_allowed = u.ta, user_initiated = u.ui, state = u.st
+		FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+			CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BOOLEAN[]), CAST(? AS BOOLEAN[]), CAST(? AS TEXT[]))
+			AS u(id, rv, rt, ra, rs, oc, os, ot, ta, ui, st)
+		WHERE m.id = u.id`, change, ids, rv, rt, ra, rs, oc, os, ot, ta, ui, states); err != nil {
+		return translate(err)
+	}
+	if len(tids) > 0 {
+		if _, err := s.exec(ctx, tx, `UPDATE triggers AS t SET change_id = ?, status = u.st, status_update_time = u.ts
+			FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[])) AS u(id, st, ts) WHERE t.id = u.id`,
+			change, tids, tstatus, ttime); err != nil {
+			return translate(err)
+		}
+	}
+	for _, p := range []struct {
+		table string
+		ids   []string
+	}{{"attributes", attrs}, {"assets", assets}, {"service_views", views}} {
+		if _, err := s.exec(ctx, tx, "UPDATE "+p.table+" SET change_id = ? WHERE id = ANY(CAST(? AS TEXT[]))", change, p.ids); err != nil {
+			return translate(err)
+		}
+	}
 	return nil
+}
+
+func anyInt(v any) *int64 {
+	if n, ok := v.(int64); ok {
+		return &n
+	}
+	return nil
+}
+
+// boundStmt is a statement bound to a transaction, prepared once for a
+// loop of executions (SQLite), or the query itself (PostgreSQL, whose
+// driver caches prepared statements).
+type boundStmt struct {
+	s     *CTPStore
+	tx    *sql.Tx
+	query string
+	st    *sql.Stmt
+}
+
+// txStmt returns query bound to tx for repeated execution.
+func (s *CTPStore) txStmt(ctx context.Context, tx *sql.Tx, query string) boundStmt {
+	query = s.d.rebind(query)
+	b := boundStmt{s: s, tx: tx, query: query}
+	if st := s.db.prepared(ctx, query); st != nil {
+		b.st = tx.StmtContext(ctx, st)
+	}
+	return b
+}
+
+func (b boundStmt) exec(ctx context.Context, args ...any) (sql.Result, error) {
+	if b.st != nil {
+		return b.st.ExecContext(ctx, args...)
+	}
+	return b.tx.ExecContext(ctx, b.query, args...)
 }
 
 func asError(err error) *cloudtrust.Error {
@@ -505,4 +911,11 @@ func (s *CTPStore) PruneReceipts(ctx context.Context, cutoff time.Time) (int, er
 		return translate(err)
 	})
 	return int(n), err
+}
+
+// H2Trace is temporary.
+func H2Trace(f string, a ...any) {
+	if os.Getenv("H2TRACE") != "" {
+		fmt.Fprintf(os.Stderr, f+"\n", a...)
+	}
 }

@@ -118,6 +118,7 @@ func runCAIQImport(ctx context.Context, env *Env, args []string) int {
 			return fail(env, caiqImportSpec, err)
 		}
 		sub.Status = assess.StatusSubmitted
+		reportRegistered(ctx, env, db, id, nil) // registry.go: the Level 1 entry
 	}
 	if j {
 		return writeJSONOut(env, caiqImportSpec, map[string]any{"questionnaire": q.ID(), "questions": len(sq.Questions),
@@ -338,6 +339,7 @@ func runCAIQSubmit(ctx context.Context, env *Env, args []string) int {
 		return exitError
 	}
 	fmt.Fprintf(env.Stdout, "submission %s submitted (%d warning(s))\n", fs.Arg(0), len(ps))
+	reportRegistered(ctx, env, db, fs.Arg(0), env.Stdout) // registry.go: the Level 1 entry
 	printProblems(env, ps)
 	return exitOK
 }

@@ -90,11 +90,18 @@ type serveConfig struct {
 	// Result history and batch ingest (issue 4).
 	ResultRetention   time.Duration // 0 keeps results forever
 	RetentionInterval time.Duration
+	DownsampleAfter   time.Duration // 0: no downsampling
+	DownsampleStep    time.Duration
 	IngestConcurrency int
 	IngestMaxLines    int
 	IngestMaxBytes    int64
 	// Federation, spec Appendix B (issue 4).
 	FederationInterval time.Duration // 0 disables the poller
+	// Registry (issue 6): continuous entries are evaluated every interval.
+	RegistryInterval time.Duration // 0 disables the periodic evaluation
+	// Evidence files (issue 6): "" means <data>/evidence.
+	EvidenceDir      string
+	EvidenceMaxBytes int64
 }
 
 var serveSpec = cmdSpec{
@@ -145,11 +152,16 @@ func parseServeConfig(env *Env, args []string) (cfg serveConfig, done bool, code
 	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", "", "`file` holding a 32-byte key (raw, 64 hex digits or base64) that encrypts webhook secrets in the database (AES-256-GCM); default: stored in clear")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "allow webhooks to loopback and private addresses (default: refused, so customers cannot reach the internal network)")
 	fs.DurationVar(&cfg.ResultRetention, "result-retention", 0, "keep result history for this `duration` (by updateTime), e.g. 2160h; 0 keeps it forever")
+	fs.DurationVar(&cfg.RegistryInterval, "registry-interval", time.Minute, "time between two evaluations of the continuous registry entries from the stored CTP results; 0 disables them")
 	fs.DurationVar(&cfg.FederationInterval, "federation-interval", 5*time.Minute, "time between two polls of the remote CTP service views declared under /api/v1/serviceViews/{id}/remotes; 0 disables federation polling")
 	fs.DurationVar(&cfg.RetentionInterval, "retention-interval", 10*time.Minute, "time between two pruning passes of the result history and of idempotency records")
+	fs.Var(dayDuration{&cfg.DownsampleAfter}, "downsample-after", "replace results older than this `duration` (e.g. 7d) by --downsample-step aggregates; 0 keeps raw results")
+	fs.Var(dayDuration{&cfg.DownsampleStep}, "downsample-step", "bucket `duration` of downsampled results (e.g. 1h); needs --downsample-after")
 	fs.IntVar(&cfg.IngestConcurrency, "ingest-concurrency", 2, "batches POST /api/v1/results processes at once; more get 429 with Retry-After")
 	fs.IntVar(&cfg.IngestMaxLines, "ingest-max-lines", 10000, "most lines in one batch of POST /api/v1/results (more → 413)")
 	fs.Int64Var(&cfg.IngestMaxBytes, "ingest-max-bytes", 16<<20, "largest batch body of POST /api/v1/results, in `bytes` (larger → 413)")
+	fs.StringVar(&cfg.EvidenceDir, "evidence-dir", "", "`directory` of uploaded evidence files, named by SHA-256 (default: <data>/evidence)")
+	fs.Int64Var(&cfg.EvidenceMaxBytes, "evidence-max-bytes", 25<<20, "largest evidence file upload, in `bytes` (larger → 413)")
 	if done, code = parseArgs(env, fs, serveSpec, args, 0); done {
 		return cfg, done, code
 	}
@@ -190,14 +202,23 @@ func (c *serveConfig) check() error {
 	if c.ResultRetention < 0 {
 		return fmt.Errorf("--result-retention: must not be negative (0 keeps results forever)")
 	}
+	if c.RegistryInterval < 0 {
+		return fmt.Errorf("--registry-interval: must not be negative (0 disables the evaluation)")
+	}
 	if c.FederationInterval < 0 {
 		return fmt.Errorf("--federation-interval: must not be negative (0 disables polling)")
 	}
 	if c.RetentionInterval <= 0 {
 		return fmt.Errorf("--retention-interval: must be positive")
 	}
+	if err := checkDownsample(c.DownsampleAfter, c.DownsampleStep, c.ResultRetention); err != nil {
+		return err
+	}
 	if c.IngestConcurrency <= 0 || c.IngestMaxLines <= 0 || c.IngestMaxBytes <= 0 {
 		return fmt.Errorf("--ingest-concurrency, --ingest-max-lines and --ingest-max-bytes: must be positive")
+	}
+	if c.EvidenceMaxBytes <= 0 {
+		return fmt.Errorf("--evidence-max-bytes: must be positive")
 	}
 	if c.BootstrapToken != "" {
 		if err := checkToken(c.BootstrapToken); err != nil {

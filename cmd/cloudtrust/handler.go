@@ -17,6 +17,7 @@ import (
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/httpapi"
 	"github.com/cloudtrust/cloudtrust/monitor"
 	"github.com/cloudtrust/cloudtrust/notify"
@@ -34,6 +35,8 @@ type handlerConfig struct {
 	db       *sqldb.DB
 	delivery *delivery              // nil: alerts are only logged
 	remotes  *sqldb.FederationStore // nil: federation routes answer 501
+	// evidenceFiles is the evidence directory; nil: file uploads answer 501.
+	evidenceFiles *evidence.Files
 }
 
 func newHandler(h handlerConfig) http.Handler {
@@ -52,6 +55,8 @@ func newHandler(h handlerConfig) http.Handler {
 		MaxBodyBytes: h.cfg.MaxBodyBytes,
 		Catalogs:     h.db.CatalogStore(),
 		Assess:       h.db.AssessStore(),
+		Orgs:         sqldb.NewOrgStore(h.db, h.clock),
+		Profiles:     sqldb.NewProfileStore(h.db, h.clock),
 		Keys:         h.db.Keys(),
 		DeadLetters:  h.db.DeadLetters(),
 		Ingest: httpapi.IngestConfig{
@@ -66,11 +71,19 @@ func newHandler(h handlerConfig) http.Handler {
 	if h.remotes != nil {
 		hc.Remotes = remotesAPI{fs: h.remotes}
 	}
-	api := httpapi.New(hc)
-	if !h.logger.Enabled(context.Background(), slog.LevelDebug) {
-		return api
+	hc.Evidence, hc.Access, hc.TrustRegistry = newEvidence(h)
+	hc.RegistryStore, hc.RegistryRunner = newRegistry(h) // registry.go
+	var root http.Handler = httpapi.New(hc)
+	if ui, err := newWebUI(h, root); err != nil {
+		// Only a template that does not parse: a build defect.
+		h.logger.Error("web UI disabled", "err", err)
+	} else {
+		root = ui
 	}
-	return accessLog(h.logger, api)
+	if !h.logger.Enabled(context.Background(), slog.LevelDebug) {
+		return root
+	}
+	return accessLog(h.logger, root)
 }
 
 // accessLog logs one debug line per request. It logs the path without the

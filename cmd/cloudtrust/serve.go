@@ -16,6 +16,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/catalog/builtin"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/ingest"
 )
 
@@ -110,8 +111,14 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		ln.Close()
 		return err
 	}
+	evFiles, err := evidence.OpenFiles(cfg.evidenceDir())
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("--evidence-dir: %w", err)
+	}
 	handler := newHandler(handlerConfig{
 		store: store, eval: eval, clock: clock, cfg: cfg, logger: logger, registry: reg, db: db, delivery: dl, remotes: remotes,
+		evidenceFiles: evFiles,
 	})
 	srv := &http.Server{
 		Handler: handler,
@@ -132,6 +139,8 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 	defer stopRetention()
 	stopFederation := startFederation(ctx, cfg, remotes, store, clock, logger)
 	defer stopFederation()
+	stopRegistry := startRegistry(ctx, cfg.RegistryInterval, db, eval, clock, logger) // registry.go
+	defer stopRegistry()
 
 	errc := make(chan error, 1)
 	go func() {
@@ -180,12 +189,20 @@ func startRetention(ctx context.Context, cfg serveConfig, store ctp.Store, clock
 		return func() {}
 	}
 	r := &ingest.Retention{Store: rs, Clock: clock, MaxAge: cfg.ResultRetention, Interval: cfg.RetentionInterval, Logger: logger}
+	if ros, ok := store.(ingest.RollupStore); ok {
+		r.Rollups, r.DownsampleAfter, r.DownsampleStep = ros, cfg.DownsampleAfter, cfg.DownsampleStep
+	} else if cfg.DownsampleAfter > 0 {
+		logger.Warn("downsampling disabled: the store keeps no rollups")
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		r.Run(rctx)
 	}()
+	if r.DownsampleAfter > 0 {
+		logger.Info("result downsampling", "after", cfg.DownsampleAfter.String(), "step", cfg.DownsampleStep.String())
+	}
 	if cfg.ResultRetention > 0 {
 		logger.Info("result retention", "maxAge", cfg.ResultRetention.String(), "interval", cfg.RetentionInterval.String())
 	}

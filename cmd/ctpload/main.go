@@ -7,6 +7,7 @@
 //	ctpload read  --url URL --token T --path P [--duration D] [--concurrency C] [--rate R] [--baseline]
 //	ctpload write --url URL --token T --measurements ID,ID,… [--duration D] [--concurrency C]
 //	ctpload page  --url URL --token T --view ID [--items 100] [--samples N]
+//	ctpload ingest --url URL --admin-token T [--measurements 1000] [--agents 2] [--duration 5m] [--rate R] [--flip 0.002] [--server-pid P]
 package main
 
 import (
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ctpload seed|read|write|page [flags] (see -h of each)")
+		fmt.Fprintln(os.Stderr, "usage: ctpload seed|read|write|page|ingest [flags] (see -h of each)")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -31,6 +32,8 @@ func main() {
 		err = runWrite(ctx, os.Args[2:])
 	case "page":
 		err = runPage(ctx, os.Args[2:])
+	case "ingest":
+		err = runIngest(ctx, os.Args[2:])
 	default:
 		fmt.Fprintf(os.Stderr, "ctpload: unknown command %q\n", os.Args[1])
 		os.Exit(2)

@@ -1,0 +1,220 @@
+package main
+
+// End-to-end journeys of the web UI in headless Chromium against the real
+// binary (internal/testkit/browser): issue 7's journeys (a) and (d).
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cloudtrust/cloudtrust/internal/testkit/browser"
+	"github.com/cloudtrust/cloudtrust/org"
+	"github.com/cloudtrust/cloudtrust/registry"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+// webPassword is the password of the seeded web user.
+const webPassword = "correct horse battery"
+
+// seedWebData stores, in the SQLite database of data directory dir, what a
+// newcomer finds in a demo registry: two providers with services and
+// registry entries, and a user (alice, editor at acme).
+func seedWebData(t *testing.T, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	orgs, reg := db.OrgStore(), db.RegistryStore()
+	now := time.Now().UTC()
+	for _, p := range []struct{ id, name, svc, svcName, catalog string }{
+		{"acme", "Acme Cloud", "storage", "Acme Object Storage", "ccm@4.1.0"},
+		{"zeta", "Zeta Hosting", "vm", "Zeta Virtual Machines", "nist-800-53@5"},
+	} {
+		webMust(t, orgs.CreateOrganization(ctx, &org.Organization{ID: p.id, Name: p.name, Kind: org.KindProvider}))
+		webMust(t, orgs.CreateService(ctx, &org.Service{ID: p.svc, Org: p.id, Name: p.svcName, Description: "The " + p.svcName + " service"}))
+		webMust(t, reg.CreateEntry(ctx, &registry.Entry{ID: "entry-" + p.id, Provider: p.id, ProviderName: p.name, Service: p.svc, ServiceName: p.svcName,
+			Level: registry.LevelSelfAssessment, Submission: "sub-" + p.id, Questionnaire: "caiq@4.1.0", Catalogs: []string{p.catalog},
+			PostedAt: now.AddDate(0, -1, 0)}))
+	}
+	hash, err := org.HashPassword(webPassword)
+	webMust(t, err)
+	u := &org.User{Email: "alice@example.com", Name: "Alice", PasswordHash: hash}
+	webMust(t, orgs.CreateUser(ctx, u))
+	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "acme", Role: org.RoleEditor}))
+}
+
+func webMust(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logPaint logs the page's first contentful paint and transfer size (no
+// assertion: timings vary with the machine).
+func logPaint(t *testing.T, b *browser.Browser, page string) {
+	t.Helper()
+	p := b.Timing()
+	t.Logf("web timing %s: first contentful paint %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, %.0f bytes",
+		page, p.FirstContentfulPaint, p.DOMContentLoaded, p.Load, p.TransferBytes)
+}
+
+func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
+	dir := t.TempDir()
+	seedWebData(t, dir)
+	srv := startServer(t, nil, "--data", dir, "--demo")
+	for _, vp := range []struct {
+		name          string
+		width, height int
+	}{{"laptop", 1280, 800}, {"phone", 390, 844}} {
+		t.Run("on a "+vp.name, func(t *testing.T) {
+			b := browser.Start(t, vp.width, vp.height)
+			b.Run("open the home page", chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
+			b.Screenshot("home")
+			logPaint(t, b, vp.name+" /")
+			if got := browser.Get(b, "read the title", chromedp.Title()); !strings.Contains(got, "CloudTrust") {
+				t.Fatalf("title = %q", got)
+			}
+			b.Run("search the registry from the home page",
+				chromedp.SendKeys(chromedp.CSS("#home-q"), "acme"),
+				chromedp.Submit(chromedp.CSS("#home-q")),
+				chromedp.WaitVisible(chromedp.CSS("#result-count")))
+			b.Screenshot("search-acme")
+			if got := browser.Get(b, "read the result count", chromedp.Text(chromedp.CSS("#result-count"))); got != "1 listing" {
+				t.Fatalf("result count = %q", got)
+			}
+			b.Run("browse the whole registry", chromedp.Navigate(srv.url+"/registry"), chromedp.WaitVisible(chromedp.CSS("table.listings")))
+			logPaint(t, b, vp.name+" /registry")
+			rows := browser.Get(b, "count listings", chromedp.Evaluate[int](`document.querySelectorAll('table.listings tbody tr').length`))
+			if rows != 2 {
+				t.Fatalf("registry rows = %d, want 2", rows)
+			}
+			wide := browser.Get(b, "check the page fits the screen", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
+			if !wide {
+				t.Errorf("the registry page scrolls sideways at %dx%d", vp.width, vp.height)
+			}
+			b.Screenshot("registry")
+			b.Run("open a provider",
+				chromedp.Click(chromedp.CSS(`table.listings a[href="/providers/zeta"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#h-listings")))
+			b.Screenshot("provider-zeta")
+			logPaint(t, b, vp.name+" /providers/zeta")
+			if got := browser.Get(b, "read the provider name", chromedp.Text(chromedp.CSS("h1"))); got != "Zeta Hosting" {
+				t.Fatalf("provider heading = %q", got)
+			}
+			body := browser.Get(b, "read the provider page", chromedp.Text(chromedp.CSS("main")))
+			for _, want := range []string{"Zeta Virtual Machines", "self-assessment", "current", "nist-800-53@5"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("provider page lacks %q:\n%s", want, body)
+				}
+			}
+			b.Run("keyboard focus is visible", chromedp.Navigate(srv.url+"/registry"), chromedp.WaitVisible(chromedp.CSS("#q")), chromedp.Focus(chromedp.CSS("#q")))
+			outline := browser.Get(b, "read the focus outline", chromedp.Evaluate[string](`getComputedStyle(document.activeElement).outlineStyle`))
+			if outline == "none" || outline == "" {
+				t.Errorf("focused input has no outline (%q)", outline)
+			}
+		})
+	}
+}
+
+func TestWebCSRFAndSessionFixationFail(t *testing.T) {
+	dir := t.TempDir()
+	seedWebData(t, dir)
+	srv := startServer(t, nil, "--data", dir, "--demo")
+	b := browser.Start(t, 1280, 800)
+	signIn := func() {
+		b.Run("sign in",
+			chromedp.Navigate(srv.url+"/signin"),
+			chromedp.WaitVisible(chromedp.CSS("#email")),
+			chromedp.SendKeys(chromedp.CSS("#email"), "alice@example.com"),
+			chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
+			chromedp.Submit(chromedp.CSS("#password")),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/account"]`)))
+	}
+
+	t.Run("a session id planted before sign-in is not adopted", func(t *testing.T) {
+		planted := strings.Repeat("P", 43)
+		b.SetCookie(srv.url, "ct_session", planted)
+		signIn()
+		b.Screenshot("signed-in")
+		got := b.Cookie(srv.url, "ct_session")
+		if got == "" || got == planted {
+			t.Fatalf("session cookie after sign-in = %q (planted %q)", got, planted)
+		}
+		// The planted id opens nothing.
+		req, _ := http.NewRequest("GET", srv.url+"/account", nil)
+		req.AddCookie(&http.Cookie{Name: "ct_session", Value: planted})
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		webMust(t, err)
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("account page with the planted id = %d, want a redirect to sign in", res.StatusCode)
+		}
+		for _, c := range b.Cookies(srv.url) {
+			if c.Name == "ct_session" && (!c.HTTPOnly || c.SameSite != "Lax") {
+				t.Fatalf("session cookie = %+v", c)
+			}
+		}
+	})
+
+	t.Run("a forged cross-origin form post is refused", func(t *testing.T) {
+		evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, `<!doctype html><title>win a prize</title>
+<form id="f" method="post" action="`+srv.url+`/account/tokens"><input name="name" value="stolen"><button id="go">Claim</button></form>`)
+		}))
+		defer evil.Close()
+		b.Run("visit the attacker's page and submit its form",
+			chromedp.Navigate(evil.URL),
+			chromedp.WaitVisible(chromedp.CSS("#go")),
+			chromedp.Click(chromedp.CSS("#go")),
+			chromedp.WaitVisible(chromedp.CSS("main h1")))
+		b.Screenshot("forged-post-refused")
+		msg := browser.Get(b, "read the answer", chromedp.Text(chromedp.CSS("main")))
+		if !strings.Contains(msg, "Forbidden") || !strings.Contains(msg, "security token") {
+			t.Fatalf("forged post answered:\n%s", msg)
+		}
+	})
+
+	t.Run("a same-origin script post without the token is refused", func(t *testing.T) {
+		b.Run("open the account page", chromedp.Navigate(srv.url+"/account"), chromedp.WaitVisible(chromedp.CSS("#token-name")))
+		status := browser.Get(b, "post without token", chromedp.Evaluate[int](`fetch('/account/tokens', {method: 'POST',
+			headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'name=scripted'}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+		if status != http.StatusForbidden {
+			t.Fatalf("post without token = %d, want 403", status)
+		}
+	})
+
+	t.Run("no token was created by the attempts and the real form works", func(t *testing.T) {
+		body := browser.Get(b, "read the account page", chromedp.Text(chromedp.CSS("main")))
+		if strings.Contains(body, "stolen") || strings.Contains(body, "scripted") {
+			t.Fatalf("a forged request created a token:\n%s", body)
+		}
+		b.Run("create a token with the form",
+			chromedp.SendKeys(chromedp.CSS("#token-name"), "agent"),
+			chromedp.Submit(chromedp.CSS("#token-name")),
+			chromedp.WaitVisible(chromedp.CSS("#new-token")))
+		b.Screenshot("token-created")
+	})
+
+	t.Run("sign out everywhere ends the session", func(t *testing.T) {
+		b.Run("sign out everywhere",
+			chromedp.Click(chromedp.CSS(`form[action="/signout/everywhere"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
+		b.Run("open the account page again", chromedp.Navigate(srv.url+"/account"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	})
+}

@@ -1,0 +1,146 @@
+package main
+
+// Issue 7 journey (c) in headless Chromium against the real binary: a
+// customer opens the console, creates a trigger in the editor (with live
+// validation), an agent pushes a violating result through the API, and the
+// alert appears on the open page without a reload.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/internal/testkit/browser"
+	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/org"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+// agentToken is the bearer token of the seeded agent account.
+const agentToken = "agent-token-0123456789abcdefghij"
+
+// seedCustomerData stores a customer organisation with a user (carol), a
+// service view shared with it whose measurement has a result meeting its
+// objective, and an agent account that may push results to it. It returns
+// the view and measurement ids.
+func seedCustomerData(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
+	webMust(t, err)
+	defer db.Close()
+	webMust(t, db.Migrate(ctx))
+	orgs, st := db.OrgStore(), db.CTP()
+	webMust(t, orgs.CreateOrganization(ctx, &org.Organization{ID: "bank", Name: "Example Bank", Kind: org.KindCustomer}))
+	hash, err := org.HashPassword(webPassword)
+	webMust(t, err)
+	u := &org.User{Email: "carol@example.com", Name: "Carol", PasswordHash: hash}
+	webMust(t, orgs.CreateUser(ctx, u))
+	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "bank", Role: org.RoleViewer}))
+
+	tags := []string{org.OrgTag("bank")}
+	metric := &ctp.Metric{Name: "Availability", BaseMetric: "availability", ResultFormat: []ctp.Column{{Name: "percentage", Type: "number"}}}
+	webMust(t, st.CreateMetric(ctx, metric))
+	v := &ctp.ServiceView{Name: "Object storage for Example Bank", Provider: "Acme Cloud", AccessTags: tags}
+	webMust(t, st.CreateServiceView(ctx, v))
+	a := &ctp.Asset{ServiceViewID: v.ID, Name: "Object store", AccessTags: tags}
+	webMust(t, st.CreateAsset(ctx, a))
+	at := &ctp.Attribute{AssetID: a.ID, Name: "Availability", AccessTags: tags}
+	webMust(t, st.CreateAttribute(ctx, at))
+	now := time.Now().UTC()
+	m := &ctp.Measurement{AttributeID: at.ID, MetricID: metric.ID, Name: "Monthly availability", TriggersAllowed: true, State: ctp.StateActivated,
+		Objective: &ctp.Objective{Condition: "value[0].percentage >= 99.5", Status: ctp.StatusFalse, StatusUpdateTime: now}, AccessTags: tags}
+	webMust(t, st.CreateMeasurement(ctx, m))
+	ev := &monitor.Conditions{Now: time.Now}
+	_, err = st.UpdateMeasurement(ctx, m.ID, monitor.ApplyResult(now, ev, ctp.Result{Value: json.RawMessage(`[{"percentage":99.95}]`), UpdateTime: now.Add(-time.Minute)}))
+	webMust(t, err)
+	sum := sha256.Sum256([]byte(agentToken))
+	webMust(t, st.CreateAccount(ctx, &ctp.Account{Name: "bank agent", AccountTags: []string{ctp.TagAgent, org.OrgTag("bank")}, TokenHash: sum[:]}))
+	return v.ID, m.ID
+}
+
+func TestWebCustomerSeesAlertWithoutReload(t *testing.T) {
+	dir := t.TempDir()
+	viewID, measurementID := seedCustomerData(t, dir)
+	srv := startServer(t, nil, "--data", dir)
+	b := browser.Start(t, 1280, 800)
+	viewURL := srv.url + "/console/customer/views/" + viewID
+
+	b.Run("sign in",
+		chromedp.Navigate(srv.url+"/signin?next=/console/customer"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "carol@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#h-my-views")))
+	b.Screenshot("customer-console")
+	logPaint(t, b, "/console/customer")
+
+	b.Run("open the service view",
+		chromedp.Click(chromedp.CSS(`a[href="/console/customer/views/`+viewID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#trigger-form")),
+		chromedp.WaitVisible(chromedp.CSS(`#console-view[data-live="connected"]`)))
+	b.Screenshot("view-live")
+	logPaint(t, b, "/console/customer/views/{id}")
+
+	b.Run("type a condition and see it validated against the latest result",
+		chromedp.SendKeys(chromedp.CSS("#t-name"), "Availability below SLA"),
+		chromedp.SendKeys(chromedp.CSS("#t-condition"), "value[0].percentage <"),
+		chromedp.WaitVisible(chromedp.CSS(`#t-check[data-status="invalid"]`)))
+	b.Screenshot("editor-invalid")
+	if got := browser.Get(b, "read the syntax error", chromedp.Text(chromedp.CSS("#t-check"))); !strings.Contains(got, "at byte") {
+		t.Fatalf("validation of an incomplete condition = %q", got)
+	}
+	b.Run("complete the condition",
+		chromedp.SendKeys(chromedp.CSS("#t-condition"), " 99.5"),
+		chromedp.WaitVisible(chromedp.CSS(`#t-check[data-status="false"]`)))
+	b.Screenshot("editor-currently-false")
+	if got := browser.Get(b, "read the validation", chromedp.Text(chromedp.CSS("#t-check"))); !strings.Contains(got, "This condition is currently: false") {
+		t.Fatalf("validation = %q", got)
+	}
+
+	b.Run("create the trigger",
+		chromedp.Click(chromedp.CSS(`#trigger-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#trigger-table tr[data-name="Availability below SLA"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#console-view[data-live="connected"]`)))
+	b.Screenshot("trigger-created")
+
+	// The agent pushes a result that violates the objective and fires the
+	// trigger, through the CTP API with its bearer token.
+	body := `{"result":{"value":[{"percentage":97.25}],"updateTime":"` + time.Now().UTC().Format(time.RFC3339Nano) + `"}}`
+	req, err := http.NewRequest("PUT", srv.url+"/api/1.0/measurements/"+measurementID+"?x=result", strings.NewReader(body))
+	webMust(t, err)
+	req.Header.Set("Authorization", "Bearer "+agentToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	webMust(t, err)
+	res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		t.Fatalf("agent push: %s\n%s", res.Status, srv.logs.String())
+	}
+
+	b.Run("the alert appears on the open page",
+		chromedp.WaitVisible(chromedp.CSS("#alerts li.alert-new")),
+		chromedp.WaitVisible(chromedp.CSS(`#status-table .m-status [data-status="false"]`)))
+	b.Screenshot("alert-arrived")
+	alert := browser.Get(b, "read the alert", chromedp.Text(chromedp.CSS("#alerts li.alert-new")))
+	if !strings.Contains(alert, "Availability below SLA") || !strings.Contains(alert, "percentage=97.25") {
+		t.Fatalf("alert = %q", alert)
+	}
+	status := browser.Get(b, "read the trigger status", chromedp.Text(chromedp.CSS(`#trigger-table tr[data-name="Availability below SLA"] .t-status`)))
+	if status != "firing" {
+		t.Fatalf("trigger status = %q, want firing", status)
+	}
+	// Still the same page: the URL did not change and nothing reloaded it.
+	if loc := browser.Get(b, "read the location", chromedp.Location()); !strings.HasPrefix(loc, viewURL) {
+		t.Fatalf("location = %q, want the view page", loc)
+	}
+}

@@ -1,0 +1,360 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/registry"
+)
+
+// RegistryStore implements registry.Store on a DB (migration 0720).
+type RegistryStore struct {
+	db    *DB
+	clock cloudtrust.Clock
+}
+
+var _ registry.Store = (*RegistryStore)(nil)
+
+// NewRegistryStore returns the registry store of db; statuses are computed
+// at clock's now.
+func NewRegistryStore(db *DB, clock cloudtrust.Clock) *RegistryStore {
+	if clock == nil {
+		clock = cloudtrust.SystemClock{}
+	}
+	return &RegistryStore{db: db, clock: clock}
+}
+
+// RegistryStore returns the registry store of db with the system clock.
+func (db *DB) RegistryStore() *RegistryStore { return NewRegistryStore(db, cloudtrust.SystemClock{}) }
+
+func (s *RegistryStore) q(query string) string { return s.db.d.rebind(query) }
+
+// statusSQL is registry.Timeline.StatusAt in SQL; it takes the same now
+// (Unix ns) six times.
+const statusSQL = `CASE
+	WHEN revoked_at IS NOT NULL AND revoked_at <= ? THEN 'revoked'
+	WHEN hidden_at IS NOT NULL AND hidden_at <= ? THEN 'hidden'
+	WHEN expires_at IS NOT NULL AND expires_at <= ? THEN 'expired'
+	WHEN deprecated_at IS NOT NULL AND deprecated_at <= ? THEN 'deprecated'
+	WHEN starts_at IS NOT NULL AND starts_at > ? THEN 'pending'
+	WHEN restore_at IS NOT NULL AND restore_at <= ? THEN 'current'
+	ELSE base_status END`
+
+func nowArgs(now int64) []any { return []any{now, now, now, now, now, now} }
+
+// entryRef is the per-level uniqueness key (see the migration).
+func entryRef(e *registry.Entry) string {
+	switch e.Level {
+	case registry.LevelSelfAssessment:
+		return e.Submission
+	case registry.LevelThirdParty:
+		if e.Attestation != nil {
+			return e.Attestation.Attestation.Auditor + "/" + e.Attestation.Attestation.ID
+		}
+	}
+	return ""
+}
+
+func searchText(e *registry.Entry) string {
+	return strings.ToLower(strings.Join([]string{e.Provider, e.ProviderName, e.Service, e.ServiceName}, "\n"))
+}
+
+// rowArgs returns the column values of e after the id.
+func rowArgs(e *registry.Entry) ([]any, error) {
+	stored := *e
+	stored.Status, stored.History = "", nil
+	body, err := json.Marshal(&stored)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: encode registry entry: %w", err)
+	}
+	t := e.Timeline()
+	return []any{e.Provider, e.Service, string(e.Level), e.Submission, entryRef(e), searchText(e), e.PostedAt.UnixNano(),
+		optNanos(t.StartsAt), optNanos(t.DeprecatedAt), optNanos(t.ExpiresAt), optNanos(t.HiddenAt), optNanos(t.RevokedAt), optNanos(t.RestoreAt),
+		string(t.Base), string(body)}, nil
+}
+
+func (s *RegistryStore) conflict(ctx context.Context, tx *sql.Tx, e *registry.Entry) error {
+	ref := entryRef(e)
+	if ref == "" {
+		return nil
+	}
+	var id string
+	err := tx.QueryRowContext(ctx, s.q("SELECT id FROM registry_entries WHERE level = ? AND ref = ?"), string(e.Level), ref).Scan(&id)
+	switch {
+	case err == sql.ErrNoRows:
+		return nil
+	case err != nil:
+		return translate(err)
+	case e.Level == registry.LevelSelfAssessment:
+		return cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s already has the self-assessment entry %s", e.Submission, id)
+	}
+	return cloudtrust.Errorf(cloudtrust.ECONFLICT, "attestation %s is already registered as entry %s", ref, id)
+}
+
+// CreateEntry implements registry.Store.
+func (s *RegistryStore) CreateEntry(ctx context.Context, e *registry.Entry) error {
+	now := s.clock.Now().UTC()
+	if e.PostedAt.IsZero() {
+		e.PostedAt = now
+	}
+	if err := assignID(&e.ID); err != nil {
+		return err
+	}
+	e.PostedAt = e.PostedAt.UTC()
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	e.History = append([]registry.Event{{At: e.PostedAt, Type: registry.EventPosted, Detail: string(e.Level)}}, e.History...)
+	args, err := rowArgs(e)
+	if err != nil {
+		return err
+	}
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := s.conflict(ctx, tx, e); err != nil {
+			return err
+		}
+		var seq int64
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO registry_entries (id, provider, service, level, submission, ref, search, posted_at,
+			starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, args...)...).Scan(&seq)
+		if err != nil {
+			return translate(err)
+		}
+		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, false); err != nil {
+			return err
+		}
+		return s.addEvents(ctx, tx, seq, e.History)
+	})
+	if err != nil {
+		e.History = e.History[1:]
+		return err
+	}
+	e.Status = e.StatusAt(now)
+	return nil
+}
+
+func (s *RegistryStore) putCatalogs(ctx context.Context, tx *sql.Tx, seq int64, catalogs []string, replace bool) error {
+	if replace {
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM registry_entry_catalogs WHERE entry_seq = ?"), seq); err != nil {
+			return translate(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range catalogs {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO registry_entry_catalogs (catalog, entry_seq) VALUES (?, ?)"), c, seq); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+func (s *RegistryStore) addEvents(ctx context.Context, tx *sql.Tx, seq int64, evs []registry.Event) error {
+	for _, ev := range evs {
+		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO registry_events (entry_seq, at, type, detail) VALUES (?, ?, ?, ?)"),
+			seq, ev.At.UnixNano(), ev.Type, ev.Detail); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// load reads entry id (with its history) through q.
+func (s *RegistryStore) load(ctx context.Context, q querier, id, lock string) (int64, *registry.Entry, error) {
+	var (
+		seq  int64
+		body string
+	)
+	if err := q.QueryRowContext(ctx, s.q("SELECT seq, body FROM registry_entries WHERE id = ?"+lock), id).Scan(&seq, &body); err != nil {
+		return 0, nil, notFound(err, "registry entry", id)
+	}
+	var e registry.Entry
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		return 0, nil, fmt.Errorf("sqldb: decode registry entry %s: %w", id, err)
+	}
+	rows, err := q.QueryContext(ctx, s.q("SELECT at, type, detail FROM registry_events WHERE entry_seq = ? ORDER BY seq"), seq)
+	if err != nil {
+		return 0, nil, translate(err)
+	}
+	defer rows.Close()
+	e.History = []registry.Event{}
+	for rows.Next() {
+		var (
+			at int64
+			ev registry.Event
+		)
+		if err := rows.Scan(&at, &ev.Type, &ev.Detail); err != nil {
+			return 0, nil, translate(err)
+		}
+		ev.At = time.Unix(0, at).UTC()
+		e.History = append(e.History, ev)
+	}
+	return seq, &e, translate(rows.Err())
+}
+
+// Entry implements registry.Store.
+func (s *RegistryStore) Entry(ctx context.Context, id string) (*registry.Entry, error) {
+	_, e, err := s.load(ctx, s.db.db, id, "")
+	if err != nil {
+		return nil, err
+	}
+	e.Status = e.StatusAt(s.clock.Now())
+	return e, nil
+}
+
+// EntryBySubmission implements registry.Store.
+func (s *RegistryStore) EntryBySubmission(ctx context.Context, level registry.Level, submission string) (*registry.Entry, error) {
+	var id string
+	err := s.db.db.QueryRowContext(ctx, s.q("SELECT id FROM registry_entries WHERE submission = ? AND level = ? ORDER BY seq DESC LIMIT 1"), submission, string(level)).Scan(&id)
+	if err != nil {
+		return nil, notFound(err, "registry entry of submission", submission)
+	}
+	return s.Entry(ctx, id)
+}
+
+// UpdateEntry implements registry.Store.
+func (s *RegistryStore) UpdateEntry(ctx context.Context, id string, fn func(e *registry.Entry, now time.Time) error) (*registry.Entry, error) {
+	var out *registry.Entry
+	var now time.Time
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		seq, e, err := s.load(ctx, tx, id, s.db.d.forUpdate)
+		if err != nil {
+			return err
+		}
+		now = s.clock.Now().UTC()
+		old := *e
+		had := len(e.History)
+		if err := fn(e, now); err != nil {
+			return err
+		}
+		if e.ID != old.ID || e.Level != old.Level || e.Provider != old.Provider || len(e.History) < had {
+			return cloudtrust.Errorf(cloudtrust.EINTERNAL, "registry entry %s: an update may not change its id, level or provider, nor drop history", id)
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		args, err := rowArgs(e)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE registry_entries SET provider = ?, service = ?, level = ?, submission = ?, ref = ?, search = ?, posted_at = ?,
+			starts_at = ?, deprecated_at = ?, expires_at = ?, hidden_at = ?, revoked_at = ?, restore_at = ?, base_status = ?, body = ? WHERE seq = ?`),
+			append(args, seq)...); err != nil {
+			return translate(err)
+		}
+		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, true); err != nil {
+			return err
+		}
+		if err := s.addEvents(ctx, tx, seq, e.History[had:]); err != nil {
+			return err
+		}
+		out = e
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Status = out.StatusAt(now)
+	return out, nil
+}
+
+// ContinuousEntries implements registry.Store.
+func (s *RegistryStore) ContinuousEntries(ctx context.Context) ([]string, error) {
+	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT id FROM registry_entries WHERE level = ? AND revoked_at IS NULL ORDER BY seq"), string(registry.LevelContinuous))
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, translate(rows.Err())
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// List implements registry.Store.
+func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.Page, error) {
+	if q.Page < 0 {
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "page: must be 0 or more, not %d", q.Page)
+	}
+	switch {
+	case q.Items == 0:
+		q.Items = registry.DefaultItems
+	case q.Items < 0 || q.Items > registry.MaxItems:
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "items: must be 1…%d, not %d", registry.MaxItems, q.Items)
+	}
+	if q.Page > (1<<31)/q.Items {
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "page: %d is too large", q.Page)
+	}
+	now := s.clock.Now().UTC()
+	nanos := now.UnixNano()
+	var (
+		where []string
+		args  []any
+	)
+	if q.Level != "" {
+		where, args = append(where, "level = ?"), append(args, string(q.Level))
+	}
+	if q.Provider != "" {
+		where, args = append(where, "provider = ?"), append(args, q.Provider)
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(strings.ToLower(t))+"%")
+	}
+	if q.Catalog != "" {
+		where, args = append(where, "seq IN (SELECT entry_seq FROM registry_entry_catalogs WHERE catalog = ?)"), append(args, q.Catalog)
+	}
+	switch {
+	case q.Status != "":
+		where, args = append(where, "("+statusSQL+") = ?"), append(append(args, nowArgs(nanos)...), string(q.Status))
+	case !q.IncludeHidden:
+		// Not hidden: revoked wins over hidden (Timeline.StatusAt).
+		where, args = append(where, "(hidden_at IS NULL OR hidden_at > ? OR (revoked_at IS NOT NULL AND revoked_at <= ?))"), append(args, nanos, nanos)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	page := &registry.Page{Entries: []registry.Entry{}, Page: q.Page, Items: q.Items}
+	if err := s.db.db.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM registry_entries"+cond), args...).Scan(&page.Total); err != nil {
+		return nil, translate(err)
+	}
+	if page.Total <= q.Page*q.Items {
+		return page, nil
+	}
+	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT body, "+statusSQL+" FROM registry_entries"+cond+" ORDER BY posted_at DESC, seq DESC LIMIT ? OFFSET ?"),
+		append(append(nowArgs(nanos), args...), q.Items, q.Page*q.Items)...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body, status string
+		if err := rows.Scan(&body, &status); err != nil {
+			return nil, translate(err)
+		}
+		var e registry.Entry
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return nil, fmt.Errorf("sqldb: decode registry entry: %w", err)
+		}
+		e.Status = registry.Status(status)
+		page.Entries = append(page.Entries, e)
+	}
+	return page, translate(rows.Err())
+}

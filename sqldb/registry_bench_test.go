@@ -1,0 +1,136 @@
+package sqldb_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+	mrand "math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/registry"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+// Registry benchmark sizes (issue 6: 10,000 providers, 50,000 entries).
+const (
+	benchProviders = 10000
+	benchEntries   = 50000
+)
+
+// seedRegistry stores benchEntries entries of benchProviders providers,
+// posted over the last four years: 60% self-assessments, 20% signed Level 2
+// attestations, 20% continuous entries; 2% are revoked.
+func seedRegistry(b *testing.B, rs *sqldb.RegistryStore, now time.Time) {
+	b.Helper()
+	ctx := context.Background()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	catalogs := []string{"ccm@4.1.0", "ccm@4.0.13", "nist-800-53@5.1.1", "iso27001@2022"}
+	for i := range benchEntries {
+		p := rng.IntN(benchProviders)
+		posted := now.Add(-time.Duration(rng.Int64N(int64(4 * 365 * 24 * time.Hour))))
+		e := &registry.Entry{Provider: fmt.Sprintf("prov-%05d", p), ProviderName: fmt.Sprintf("Provider %05d Cloud", p),
+			Service: fmt.Sprintf("svc-%d", i%7), ServiceName: fmt.Sprintf("Service %d", i%7), Catalogs: []string{catalogs[i%len(catalogs)]}, PostedAt: posted}
+		sub := fmt.Sprintf("sub-%06d", i)
+		switch {
+		case i%5 < 3:
+			e.Level, e.Submission, e.Questionnaire = registry.LevelSelfAssessment, sub, "caiq@4.1.0"
+		case i%5 == 3:
+			a := &registry.Attestation{ID: "att-" + sub, Auditor: fmt.Sprintf("auditor-%d", i%40), Provider: e.Provider, Service: e.Service, Submission: sub,
+				Type: registry.TypeAttestation, Scope: "bench", Catalogs: e.Catalogs, ValidFrom: posted, ValidUntil: posted.AddDate(1, 0, 0), IssuedAt: posted}
+			signed, err := registry.Sign(a, key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e.Level, e.Submission, e.Questionnaire, e.Attestation = registry.LevelThirdParty, sub, "caiq@4.1.0", signed
+		default:
+			e.Level = registry.LevelContinuous
+			e.Continuous = registry.NewContinuous([]registry.Link{{ServiceView: fmt.Sprintf("view-%d", i), Controls: []string{"LOG-05"}}}, 24*time.Hour, posted)
+		}
+		if err := rs.CreateEntry(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		if i%50 == 0 {
+			if _, err := rs.UpdateEntry(ctx, e.ID, func(e *registry.Entry, now time.Time) error { return e.Revoke(now, "bench") }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkRegistrySearch measures registry listing and search on SQLite
+// with 10,000 providers and 50,000 entries: each iteration runs one query
+// of the mix below (public listing, deep page, level / status / catalog
+// filters, provider, text search with few and with many matches); it
+// reports the p50 and p99 latency of the whole mix and the worst p99 of a
+// single query kind. Seeding takes a while and is not timed.
+//
+//	go test ./sqldb -run '^$' -bench BenchmarkRegistrySearch -benchtime 2000x
+func BenchmarkRegistrySearch(b *testing.B) {
+	db := testkit.MustOpenDB(b, "sqlite")
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	rs := sqldb.NewRegistryStore(db, cloudtrust.NewFakeClock(now))
+	seedRegistry(b, rs, now)
+	queries := []struct {
+		name string
+		q    registry.Query
+	}{
+		{"public listing", registry.Query{}},
+		{"page 200", registry.Query{Page: 200}},
+		{"level continuous", registry.Query{Level: registry.LevelContinuous}},
+		{"status deprecated", registry.Query{Status: registry.StatusDeprecated}},
+		{"status current + level 2", registry.Query{Status: registry.StatusCurrent, Level: registry.LevelThirdParty}},
+		{"catalog", registry.Query{Catalog: "ccm@4.0.13"}},
+		{"provider", registry.Query{Provider: "prov-04242"}},
+		{"text, few matches", registry.Query{Text: "provider 0424"}},
+		{"text, many matches", registry.Query{Text: "cloud", Page: 3}},
+		{"text + catalog + status", registry.Query{Text: "service 3", Catalog: "ccm@4.1.0", Status: registry.StatusCurrent}},
+	}
+	ctx := context.Background()
+	lat := make([][]time.Duration, len(queries))
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		k := i % len(queries)
+		i++
+		start := time.Now()
+		if _, err := rs.List(ctx, queries[k].q); err != nil {
+			b.Fatal(err)
+		}
+		lat[k] = append(lat[k], time.Since(start))
+	}
+	b.StopTimer()
+	var all []time.Duration
+	worst, worstName := time.Duration(0), ""
+	for k, l := range lat {
+		all = append(all, l...)
+		if p := pct(l, 0.99); p > worst {
+			worst, worstName = p, queries[k].name
+		}
+	}
+	b.ReportMetric(float64(pct(all, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(pct(all, 0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-kind-p99-ms")
+	b.Logf("worst query kind: %s (p99 %s)", worstName, worst)
+	for k, l := range lat {
+		b.Logf("%-26s p50 %8s  p99 %8s  (%d runs)", queries[k].name, pct(l, 0.5).Round(time.Microsecond), pct(l, 0.99).Round(time.Microsecond), len(l))
+	}
+}
+
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}

@@ -1,0 +1,88 @@
+package sqldb_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+// TestApplyBatchHistoryRows checks the multi-row history writes of a
+// batch: every row of a batch whose size is not a multiple of any
+// statement size is stored, a repeated updateTime keeps the later result
+// (as separate writes would), and the measurements and parents all carry
+// the batch's changeId.
+func TestApplyBatchHistoryRows(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newStore(db)
+		ev := &monitor.Conditions{}
+		trees := []*tree{mustTree(t, s, nil), mustTree(t, s, nil), mustTree(t, s, nil)}
+		auth, sig := "agent", "sig.na.ture"
+		var items []ctp.BatchItem
+		add := func(tr *tree, at time.Time, v string, signed bool) {
+			r := ctp.Result{Value: json.RawMessage(v), UpdateTime: at}
+			if signed {
+				r.AuthorityID, r.Signature = &auth, &sig
+			}
+			items = append(items, ctp.BatchItem{MeasurementID: tr.meas.ID, Update: monitor.ApplyResult(at, ev, r)})
+		}
+		const n = 37
+		for i := 0; i < n; i++ {
+			add(trees[i%3], t0.Add(time.Duration(i/3)*time.Second), fmt.Sprintf(`[{"value":%d}]`, i), i == 4)
+		}
+		add(trees[0], t0, `[{"value":99}]`, false) // replaces item 0
+		out, err := s.ApplyBatch(ctx, items, nil)
+		must(t, err)
+		for i, e := range out.Errs {
+			if e != nil {
+				t.Fatalf("item %d: %v", i, e)
+			}
+		}
+		want := map[int]int{0: 13, 1: 12, 2: 12}
+		var change string
+		for k, tr := range trees {
+			h, err := s.Results(ctx, tr.meas.ID, t0, t0.Add(time.Hour), 100)
+			must(t, err)
+			if len(h) != want[k] {
+				t.Fatalf("measurement %d: %d history rows, want %d", k, len(h), want[k])
+			}
+			for j, r := range h {
+				wantV := fmt.Sprintf(`[{"value":%d}]`, 3*j+k)
+				if k == 0 && j == 0 {
+					wantV = `[{"value":99}]`
+				}
+				if string(r.Value) != wantV || !r.UpdateTime.Equal(t0.Add(time.Duration(j)*time.Second)) {
+					t.Errorf("measurement %d row %d: %s at %s, want %s", k, j, r.Value, r.UpdateTime, wantV)
+				}
+				signed := k == 1 && j == 1
+				if (r.Signature != nil) != signed || (signed && (*r.Signature != sig || *r.AuthorityID != auth)) {
+					t.Errorf("measurement %d row %d: authority %v signature %v", k, j, r.AuthorityID, r.Signature)
+				}
+			}
+			m, err := s.Measurement(ctx, tr.meas.ID)
+			must(t, err)
+			if change == "" {
+				change = m.ChangeID
+			}
+			cur := string(h[len(h)-1].Value) // the last item applied is the current result
+			if k == 0 {
+				cur = `[{"value":99}]`
+			}
+			if m.ChangeID != change || m.Result == nil || string(m.Result.Value) != cur {
+				t.Errorf("measurement %d: changeId %s (want %s), result %+v", k, m.ChangeID, change, m.Result)
+			}
+			a, err := s.Attribute(ctx, tr.meas.AttributeID)
+			must(t, err)
+			if a.ChangeID != change {
+				t.Errorf("attribute of measurement %d: changeId %s, want %s", k, a.ChangeID, change)
+			}
+		}
+	})
+}
