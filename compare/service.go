@@ -2,6 +2,7 @@ package compare
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -160,16 +161,20 @@ func (s *Service) Suggest(ctx context.Context, req SuggestRequest) (*library.Res
 type PrefillRequest struct {
 	Submission string `json:"-"`
 	// Target is the questionnaire the draft answers.
-	Target         string `json:"target"`
-	ID             string `json:"id,omitempty"`
+	Target string `json:"target"`
+	ID     string `json:"id,omitempty"`
+	// Into names an existing draft (of the same provider) to complete
+	// instead: its answered questions are kept, only blank ones filled.
+	Into           string `json:"into,omitempty"`
 	Service        string `json:"service,omitempty"`
 	IncludePartial bool   `json:"includePartial,omitempty"`
 	Hops           int    `json:"hops,omitempty"`
 }
 
 // Prefill stores a new draft to the target questionnaire pre-filled from
-// the submission's answers (never submitted). An existing id is an
-// ECONFLICT: a prefill never overwrites anything.
+// the submission's answers, or completes the existing draft req.Into
+// (its answers kept); nothing is ever submitted. An existing id is an
+// ECONFLICT: a prefill never overwrites an answer.
 func (s *Service) Prefill(ctx context.Context, req PrefillRequest) (*library.Prefilled, error) {
 	if req.Target == "" {
 		return nil, invalidf("target: required (the questionnaire the draft answers)")
@@ -190,6 +195,18 @@ func (s *Service) Prefill(ctx context.Context, req PrefillRequest) (*library.Pre
 	if err != nil {
 		return nil, err
 	}
+	var into *assess.Submission
+	if req.Into != "" {
+		if req.ID != "" {
+			return nil, invalidf("id: give id (a new draft) or into (an existing one), not both")
+		}
+		if into, err = s.Assess.Submission(ctx, req.Into); err != nil {
+			return nil, err
+		}
+		if into.Provider != src.Submission.Provider {
+			return nil, cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "into: draft %s belongs to provider %q, not to %q whose answers are the source", into.ID, into.Provider, src.Submission.Provider)
+		}
+	}
 	if req.ID != "" {
 		if _, err := s.Assess.Submission(ctx, req.ID); err == nil {
 			return nil, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s already exists: prefill creates a new draft", req.ID)
@@ -201,7 +218,7 @@ func (s *Service) Prefill(ctx context.Context, req PrefillRequest) (*library.Pre
 	if service == "" {
 		service = src.Submission.Service
 	}
-	p, err := library.Prefill(q, lib.Suggest(t, src), library.PrefillOptions{ID: req.ID, Provider: src.Submission.Provider, Service: service, IncludePartial: req.IncludePartial})
+	p, err := library.Prefill(q, lib.Suggest(t, src), library.PrefillOptions{ID: req.ID, Provider: src.Submission.Provider, Service: service, IncludePartial: req.IncludePartial, Into: into})
 	if err != nil {
 		return nil, err
 	}
@@ -368,4 +385,31 @@ func (s *Service) latestSubmitted(ctx context.Context, providers []string, catal
 		out[i] = best.ID
 	}
 	return out, nil
+}
+
+// CheckProfile validates p and checks it against its catalog: the catalog
+// must be stored (ENOTFOUND) and hold every required control (EINVALID
+// naming each missing one by its position).
+func (s *Service) CheckProfile(ctx context.Context, p *Profile) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	c, err := s.Catalogs.Catalog(ctx, p.Catalog)
+	if err != nil {
+		if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
+			return cloudtrust.Errorf(cloudtrust.ENOTFOUND, "catalog: %s is not stored", p.Catalog)
+		}
+		return err
+	}
+	ix := catalog.NewIndex(c)
+	var missing []string
+	for i, r := range p.Requirements {
+		if _, ok := ix.Find(r.Control); !ok {
+			missing = append(missing, fmt.Sprintf("requirements[%d].control %s", i, r.Control))
+		}
+	}
+	if len(missing) > 0 {
+		return invalidf("not in catalog %s: %s", p.Catalog, strings.Join(missing, ", "))
+	}
+	return nil
 }

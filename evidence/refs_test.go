@@ -24,7 +24,10 @@ func (m memStore) Item(_ context.Context, id string) (*evidence.Item, error) {
 }
 func (m memStore) Items(context.Context, string) ([]evidence.Item, error)     { return nil, nil }
 func (m memStore) DeleteItem(context.Context, string) (*evidence.Item, error) { return nil, nil }
-func (m memStore) FileRefs(context.Context, string) (int, error)              { return 0, nil }
+func (m memStore) UpdateItem(context.Context, string, func(*evidence.Item) error) (*evidence.Item, error) {
+	return nil, nil
+}
+func (m memStore) FileRefs(context.Context, string) (int, error) { return 0, nil }
 
 func TestCheckReferences(t *testing.T) {
 	ours, theirs, old := link("ev-000000000000000a", time.Time{}), link("ev-000000000000000b", time.Time{}), link("ev-000000000000000c", t0)

@@ -14,6 +14,9 @@ type Store interface {
 	Item(ctx context.Context, id string) (*Item, error)
 	// Items lists a provider's items, oldest first.
 	Items(ctx context.Context, provider string) ([]Item, error)
+	// UpdateItem reads an item, lets fn change it, validates and stores the
+	// result in one transaction, and returns it; ENOTFOUND if absent.
+	UpdateItem(ctx context.Context, id string, fn func(it *Item) error) (*Item, error)
 	// DeleteItem removes an item (and its access requests; the access log
 	// stays) and returns it; ENOTFOUND if absent.
 	DeleteItem(ctx context.Context, id string) (*Item, error)

@@ -74,6 +74,7 @@ func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request, c *call) 
 		s.Error(w, r, err)
 		return
 	}
+	s.nameProviders(r, rep)
 	switch format {
 	case "csv":
 		var b bytes.Buffer
@@ -95,6 +96,21 @@ func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request, c *call) 
 		w.Write(data)
 	default:
 		writeJSON(w, rep)
+	}
+}
+
+// nameProviders gives each provider of the report its organisation's name
+// (the column headings of the exports); providers that are not
+// organisations keep their id.
+func (s *Server) nameProviders(r *http.Request, rep *compare.Report) {
+	if s.cfg.Orgs == nil {
+		return
+	}
+	for i := range rep.Providers {
+		p := &rep.Providers[i]
+		if o, err := s.cfg.Orgs.Organization(r.Context(), p.Provider); err == nil && p.Name == "" {
+			p.Name = o.Name
+		}
 	}
 }
 

@@ -162,6 +162,9 @@ func TestCompareAPI(t *testing.T) {
 					if v, _ := f.GetCellValue("Scores", "B4"); v != "66.67" {
 						t.Fatalf("Scores!B4 = %q", v)
 					}
+					if v, _ := f.GetCellValue("Scores", "C1"); v != "Bolt" {
+						t.Fatalf("provider heading Scores!C1 = %q, want the organisation's name", v)
+					}
 				}},
 			{name: "a customer may not read suggestions from a provider's submission", method: "GET", path: "/api/v1/submissions/sub-a/suggestions?target=tgt@1", token: tok["cust-viewer"], status: 403},
 			{name: "the provider reads suggestions with path and gap level", method: "GET", path: "/api/v1/submissions/sub-a/suggestions?target=tgt@1", token: tok["acme-editor"], status: 200,
@@ -172,6 +175,12 @@ func TestCompareAPI(t *testing.T) {
 				body: map[string]any{"target": "tgtq@1", "id": "sub-p"}, status: 201, want: []string{`"submission":"sub-p"`, `"status":"draft"`, `"filled":2`, `"questionId":"AC-1.1"`}},
 			{name: "the prefilled draft is a draft of the provider", method: "GET", path: "/api/v1/submissions/sub-p", token: tok["acme-editor"], status: 200, want: []string{`"status":"draft"`, `"provider":"acme"`, `"questionId":"AC-2.1"`}},
 			{name: "a prefill never overwrites", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["acme-editor"], body: map[string]any{"target": "tgtq@1", "id": "sub-p"}, status: 409},
+			{name: "the provider completes its own draft without overwriting it", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["acme-editor"],
+				body: map[string]any{"target": "tgtq@1", "into": "sub-p", "includePartial": true}, status: 200, want: []string{`"submission":"sub-p"`, `"kept":2`, `"filled":0`}},
+			{name: "completing a draft of another questionnaire is refused", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["acme-editor"],
+				body: map[string]any{"target": "tgtq@1", "into": "sub-a-draft"}, status: 400, want: []string{"answers caiq@4.1.0"}},
+			{name: "completing another provider's draft is refused", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["acme-editor"],
+				body: map[string]any{"target": "tgtq@1", "into": "sub-b"}, status: 403},
 			{name: "the OSCAL export is assessment-results", method: "GET", path: "/api/v1/submissions/sub-a/oscal", token: tok["acme-editor"], status: 200, want: []string{`"assessment-results"`, `"control-id": "A_A-01"`}},
 			{name: "a customer may not export a provider's submission", method: "GET", path: "/api/v1/submissions/sub-a/oscal", token: tok["cust-viewer"], status: 403},
 			{name: "a customer viewer may not create profiles", method: "POST", path: "/api/v1/profiles", token: tok["cust-viewer"], body: profile, status: 403},
@@ -191,6 +200,12 @@ func TestCompareAPI(t *testing.T) {
 				body: map[string]any{"name": "Smaller", "catalog": "tgt@1", "requirements": []map[string]any{{"control": "ac-1"}}}, status: 200, want: []string{`"name":"Smaller"`, `"org":"cust"`}},
 			{name: "a bad requirement names its position", method: "POST", path: "/api/v1/profiles", token: tok["cust-owner"],
 				body: map[string]any{"org": "cust", "name": "x", "catalog": "tgt@1", "requirements": []map[string]any{{"control": "ac-1", "ownership": []string{"mine"}}}}, status: 400, want: []string{"requirements[0].ownership[0]"}},
+			{name: "a control the catalog lacks is refused naming it", method: "POST", path: "/api/v1/profiles", token: tok["cust-owner"],
+				body: map[string]any{"org": "cust", "name": "x", "catalog": "tgt@1", "requirements": []map[string]any{{"control": "ac-1"}, {"control": "zz-9"}}}, status: 400, want: []string{"requirements[1].control zz-9"}},
+			{name: "a profile on an unknown catalog is not found", method: "POST", path: "/api/v1/profiles", token: tok["cust-owner"],
+				body: map[string]any{"org": "cust", "name": "x", "catalog": "nope@1", "requirements": []map[string]any{{"control": "ac-1"}}}, status: 404},
+			{name: "suggestions need a target", method: "GET", path: "/api/v1/submissions/sub-a/suggestions", token: tok["acme-editor"], status: 400, want: []string{"target: required"}},
+			{name: "suggestions refuse too many hops", method: "GET", path: "/api/v1/submissions/sub-a/suggestions?target=tgt@1&hops=9", token: tok["acme-editor"], status: 400, want: []string{"hops"}},
 			{name: "a viewer may not delete it", method: "DELETE", path: "/api/v1/profiles/prof-1", token: tok["cust-viewer"], status: 403},
 			{name: "an owner deletes it", method: "DELETE", path: "/api/v1/profiles/prof-1", token: tok["cust-owner"], status: 204},
 			{name: "the administrator sees every profile", method: "GET", path: "/api/v1/profiles", token: adminToken, status: 200, want: []string{`"profiles":[]`}},

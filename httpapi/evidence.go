@@ -9,6 +9,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -22,6 +23,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/org"
+	"github.com/cloudtrust/cloudtrust/trust"
 )
 
 // maxEvidenceJSONBytes bounds JSON bodies of the evidence routes and the
@@ -40,6 +42,7 @@ func (s *Server) evidenceRoutes() []route {
 		{method: "POST", path: v + "/providers/{org}/evidence", h: auth(s.handleEvidenceCreate), public: true},
 		{method: "GET", path: v + "/providers/{org}/freshness", h: auth(s.handleEvidenceFreshness), public: true},
 		{method: "GET", path: v + "/evidence/{ev}", h: opt(s.handleEvidenceGet), public: true},
+		{method: "PATCH", path: v + "/evidence/{ev}", h: auth(s.handleEvidencePatch), public: true},
 		{method: "DELETE", path: v + "/evidence/{ev}", h: auth(s.handleEvidenceDelete), public: true},
 		{method: "GET", path: v + "/evidence/{ev}/content", h: opt(s.handleEvidenceContent), public: true},
 		{method: "POST", path: v + "/evidence/{ev}/accessRequests", h: auth(s.handleAccessRequestCreate), public: true},
@@ -160,47 +163,13 @@ func (s *Server) accessTo(r *http.Request, c *call, it *evidence.Item) (evidence
 	return evidenceAccess{full: true, via: req.RequesterOrg, request: id}, nil
 }
 
-// evidenceView is an item as the API serves it: with download and
-// objective-status decorations, or reduced to its title for callers
-// without access to a private item.
-type evidenceView struct {
-	*evidence.Item
-	Expired bool `json:"expired"`
-	// Download is the content URL of a file item.
-	Download string `json:"download,omitempty"`
-	// ObjectiveStatus is the current CTP objective status of a
-	// measurement item ("" when unknown or the measurement is gone).
-	ObjectiveStatus     string    `json:"objectiveStatus,omitempty"`
-	ObjectiveStatusTime time.Time `json:"objectiveStatusTime,omitzero"`
+// view decorates an item the caller may read in full (trust.DocumentOf).
+func (s *Server) view(r *http.Request, it *evidence.Item) trust.Document {
+	return trust.DocumentOf(r.Context(), s.store, it, s.clock.Now())
 }
 
-// titleOnly is a private item as callers without access see it.
-type titleOnly struct {
-	ID         string              `json:"id"`
-	Provider   string              `json:"provider"`
-	Title      string              `json:"title"`
-	Visibility evidence.Visibility `json:"visibility"`
-	// Restricted is always true: request access to read the rest.
-	Restricted bool `json:"restricted"`
-}
-
-func restricted(it *evidence.Item) titleOnly {
-	return titleOnly{ID: it.ID, Provider: it.Provider, Title: it.Title, Visibility: it.Visibility, Restricted: true}
-}
-
-// view decorates an item the caller may read in full.
-func (s *Server) view(r *http.Request, it *evidence.Item) evidenceView {
-	v := evidenceView{Item: it, Expired: it.ExpiredAt(s.clock.Now())}
-	if it.Kind == evidence.KindFile {
-		v.Download = "/api/v1/evidence/" + it.ID + "/content"
-	}
-	if it.Kind == evidence.KindMeasurement {
-		if m, err := s.store.Measurement(r.Context(), it.Measurement); err == nil && m.Objective != nil {
-			v.ObjectiveStatus, v.ObjectiveStatusTime = string(m.Objective.Status), m.Objective.StatusUpdateTime
-		}
-	}
-	return v
-}
+// restricted is a private item reduced to its title.
+func restricted(it *evidence.Item) trust.Restricted { return trust.RestrictedOf(it) }
 
 // handleEvidenceList lists a provider's items: in full those the caller may
 // read, the others by title.
@@ -482,6 +451,84 @@ func (s *Server) handleEvidenceDelete(w http.ResponseWriter, r *http.Request, c 
 		return
 	}
 	writeNoContent(w)
+}
+
+// evidencePatch is the body of PATCH /evidence/{ev}: the members given
+// replace the item's; the time members may be null to clear them. Kind,
+// url, measurement and file cannot change (add a new item instead).
+type evidencePatch struct {
+	Title       *string              `json:"title"`
+	Description *string              `json:"description"`
+	Collector   *string              `json:"collector"`
+	PeriodFrom  json.RawMessage      `json:"periodFrom"`
+	PeriodTo    json.RawMessage      `json:"periodTo"`
+	Expires     json.RawMessage      `json:"expires"`
+	Controls    *[]string            `json:"controls"`
+	Visibility  *evidence.Visibility `json:"visibility"`
+}
+
+// patchTime applies a time member: absent leaves t, null clears it.
+func patchTime(field string, raw json.RawMessage, t *time.Time) error {
+	switch {
+	case raw == nil:
+		return nil
+	case string(raw) == "null":
+		*t = time.Time{}
+		return nil
+	}
+	var v time.Time
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return invalidf("%s: want an RFC 3339 time or null", field)
+	}
+	*t = v
+	return nil
+}
+
+// handleEvidencePatch changes an item's metadata (owners and editors of
+// its provider), e.g. to extend its expiry or publish it.
+func (s *Server) handleEvidencePatch(w http.ResponseWriter, r *http.Request, c *call) {
+	it, err := s.loadEvidence(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.requireOrg(c, it.Provider, org.Writers...); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in evidencePatch
+	if err := decodeJSON(w, r, maxEvidenceJSONBytes, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out, err := s.cfg.Evidence.Store.UpdateItem(r.Context(), it.ID, func(it *evidence.Item) error {
+		for _, f := range []struct {
+			src *string
+			dst *string
+		}{{in.Title, &it.Title}, {in.Description, &it.Description}, {in.Collector, &it.Collector}} {
+			if f.src != nil {
+				*f.dst = *f.src
+			}
+		}
+		if in.Controls != nil {
+			it.Controls = append([]string{}, (*in.Controls)...)
+		}
+		if in.Visibility != nil {
+			it.Visibility = *in.Visibility
+		}
+		if err := patchTime("periodFrom", in.PeriodFrom, &it.PeriodFrom); err != nil {
+			return err
+		}
+		if err := patchTime("periodTo", in.PeriodTo, &it.PeriodTo); err != nil {
+			return err
+		}
+		return patchTime("expires", in.Expires, &it.Expires)
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, s.view(r, out))
 }
 
 // handleEvidenceFreshness returns the freshness of every control the

@@ -340,6 +340,10 @@ func TestEvidenceAuthorization(t *testing.T) {
 			{"request without reason is refused", "POST", "/api/v1/evidence/" + priv + "/accessRequests", tk["cust2/owner"], map[string]any{}, 400},
 			{"second pending request of an organisation is a conflict", "POST", "/api/v1/evidence/" + priv + "/accessRequests", tk["cust/owner"], map[string]any{"reason": "again"}, 409},
 			{"anonymous caller may not request access", "POST", "/api/v1/evidence/" + priv + "/accessRequests", "", map[string]any{"reason": "x"}, 401},
+			{"provider viewer may not change evidence", "PATCH", "/api/v1/evidence/" + link, tk["acme/viewer"], map[string]any{"title": "x"}, 403},
+			{"other provider may not change evidence", "PATCH", "/api/v1/evidence/" + link, tk["rival/owner"], map[string]any{"title": "x"}, 403},
+			{"customer may not change evidence", "PATCH", "/api/v1/evidence/" + link, tk["cust/owner"], map[string]any{"title": "x"}, 403},
+			{"provider owner changes evidence", "PATCH", "/api/v1/evidence/" + link, tk["acme/owner"], map[string]any{"title": "Policy v2"}, 200},
 			{"provider editor deletes evidence", "DELETE", "/api/v1/evidence/" + link, tk["acme/editor"], nil, 204},
 		}
 		for _, tt := range tests {
@@ -492,6 +496,35 @@ func itoa(n int64) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
+}
+
+func TestEvidencePatch(t *testing.T) {
+	forEachEvDB(t, func(t *testing.T, e *evEnv) {
+		priv, _, _ := e.evFixture()
+		editor := e.tokens["acme/editor"]
+		path := "/api/v1/evidence/" + priv
+		t.Run("publishing a private item opens its content", func(t *testing.T) {
+			e.mustEv(401, "GET", path+"/content", "", nil)
+			r := e.mustEv(200, "PATCH", path, editor, map[string]any{"visibility": "public", "expires": nil, "controls": []string{"TVM-01"}})
+			if r.str(t, "visibility") != "public" || r.json(t)["expires"] != nil || r.json(t)["file"] == nil {
+				t.Fatalf("item = %s", r.body)
+			}
+			e.mustEv(200, "GET", path+"/content", "", nil)
+		})
+		t.Run("immutable members are refused by name", func(t *testing.T) {
+			r := e.do("PATCH", path, editor, map[string]any{"url": "https://x.example/"})
+			if r.status != 400 || !strings.Contains(string(r.body), "url") {
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+		})
+		t.Run("invalid change is refused and nothing changes", func(t *testing.T) {
+			e.mustEv(400, "PATCH", path, editor, map[string]any{"visibility": "secret"})
+			e.mustEv(400, "PATCH", path, editor, map[string]any{"expires": "soon"})
+			if r := e.mustEv(200, "GET", path, "", nil); r.str(t, "visibility") != "public" {
+				t.Fatalf("item = %s", r.body)
+			}
+		})
+	})
 }
 
 func TestEvidenceFreshnessEndpoint(t *testing.T) {

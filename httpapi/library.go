@@ -52,7 +52,8 @@ func (s *Server) handleSuggestionList(w http.ResponseWriter, r *http.Request, _ 
 }
 
 // handlePrefillCreate answers POST /submissions/{id}/prefill: a new draft
-// to the target questionnaire, pre-filled from the submission.
+// to the target questionnaire pre-filled from the submission (201), or an
+// existing draft completed without overwriting its answers (into, 200).
 func (s *Server) handlePrefillCreate(w http.ResponseWriter, r *http.Request, _ *call) {
 	var req compare.PrefillRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
@@ -65,10 +66,14 @@ func (s *Server) handlePrefillCreate(w http.ResponseWriter, r *http.Request, _ *
 		s.Error(w, r, err)
 		return
 	}
+	status := http.StatusCreated
+	if req.Into != "" {
+		status = http.StatusOK
+	}
 	w.Header().Set("Location", "/api/v1/submissions/"+p.Draft.ID)
-	writeJSONStatus(w, http.StatusCreated, map[string]any{
+	writeJSONStatus(w, status, map[string]any{
 		"submission": p.Draft.ID, "questionnaire": p.Draft.Questionnaire, "status": p.Draft.Status,
-		"filled": p.Filled, "skipped": p.Skipped, "conflicts": p.Conflicts,
+		"filled": p.Filled, "kept": p.Kept, "skipped": p.Skipped, "conflicts": p.Conflicts,
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/org"
 )
 
@@ -125,15 +126,37 @@ func (s *Server) handleOrgCreate(w http.ResponseWriter, r *http.Request, c *call
 		ID   string   `json:"id"`
 		Name string   `json:"name"`
 		Kind org.Kind `json:"kind"`
+		// Owner (a user id or email) becomes the first owner, so that a
+		// registry operator can hand the new organisation over.
+		Owner string `json:"owner"`
 	}
 	if err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &in); err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	var owner *org.User
+	if in.Owner != "" {
+		u, err := s.findUser(r.Context(), in.Owner)
+		if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
+			err = invalidf("owner: %s", cloudtrust.ErrorMessage(err))
+		}
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		owner = u
+	}
 	o := &org.Organization{ID: in.ID, Name: in.Name, Kind: in.Kind}
 	if err := s.cfg.Orgs.CreateOrganization(r.Context(), o); err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if owner != nil {
+		if err := s.cfg.Orgs.SetMembership(r.Context(), org.Membership{User: owner.ID, Org: o.ID, Role: org.RoleOwner}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		s.tokens.clear()
 	}
 	writeJSONStatus(w, http.StatusCreated, o)
 }

@@ -33,6 +33,10 @@ func TestOrgAPI(t *testing.T) {
 				e.must(201, "POST", "/api/v1/organizations", adminToken, map[string]any{"id": "acme", "name": "Acme Cloud", "kind": "provider"})
 				e.must(201, "POST", "/api/v1/organizations", adminToken, map[string]any{"id": "buyer", "name": "Buyer", "kind": "customer"})
 			}},
+			{"an organisation can be created with its first owner", func(t *testing.T) {
+				e.must(400, "POST", "/api/v1/organizations", adminToken, map[string]any{"id": "x", "name": "X", "kind": "auditor", "owner": "nobody@example.com"})
+				e.must(404, "GET", "/api/v1/organizations/x", adminToken, nil)
+			}},
 			{"an unknown kind is a 400 naming the field", func(t *testing.T) {
 				r := e.must(400, "POST", "/api/v1/organizations", adminToken, map[string]any{"name": "X", "kind": "bank"})
 				if !strings.Contains(r.str(t, "detail"), "kind") {
@@ -52,6 +56,13 @@ func TestOrgAPI(t *testing.T) {
 					t.Fatalf("body = %s", r.body)
 				}
 				bobID = e.must(201, "POST", "/api/v1/users", adminToken, map[string]any{"email": "bob@example.com"}).str(t, "id")
+			}},
+			{"a new organisation's owner manages it at once", func(t *testing.T) {
+				e.must(201, "POST", "/api/v1/organizations", adminToken, map[string]any{"id": "audit-co", "name": "Audit Co", "kind": "auditor", "owner": "bob@example.com"})
+				r := e.must(200, "GET", "/api/v1/organizations/audit-co/members", adminToken, nil)
+				if !strings.Contains(string(r.body), `"role":"owner"`) || !strings.Contains(string(r.body), bobID) {
+					t.Fatalf("members = %s", r.body)
+				}
 			}},
 			{"an email differing only in case is a conflict", func(t *testing.T) {
 				e.must(409, "POST", "/api/v1/users", adminToken, map[string]any{"email": "ALICE@example.com"})
@@ -87,7 +98,7 @@ func TestOrgAPI(t *testing.T) {
 				if len(list) != 1 || list[0].(map[string]any)["id"] != "acme" {
 					t.Fatalf("list = %s", r.body)
 				}
-				if n := len(get(e.must(200, "GET", "/api/v1/organizations", adminToken, nil), "organizations").([]any)); n != 2 {
+				if n := len(get(e.must(200, "GET", "/api/v1/organizations", adminToken, nil), "organizations").([]any)); n != 3 {
 					t.Fatalf("admin sees %d organisations", n)
 				}
 			}},
@@ -153,7 +164,7 @@ func TestOrgAPI(t *testing.T) {
 				e.must(404, "GET", "/api/v1/organizations/acme", adminToken, nil)
 				r := e.must(201, "POST", "/api/v1/users/"+bobID+"/tokens", adminToken, nil)
 				me := e.must(200, "GET", "/api/v1/me", r.str(t, "token"), nil)
-				if !strings.Contains(string(me.body), `"memberships":[]`) {
+				if strings.Contains(string(me.body), `"acme"`) || !strings.Contains(string(me.body), `"org":"audit-co"`) {
 					t.Fatalf("me = %s", me.body)
 				}
 			}},

@@ -60,6 +60,10 @@ func (s *Server) handleProfileCreate(w http.ResponseWriter, r *http.Request, c *
 		p.ID = compare.NewProfileID()
 	}
 	p.Normalize()
+	if err := s.compareService().CheckProfile(r.Context(), &p); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	if err := s.cfg.Profiles.CreateProfile(r.Context(), &p); err != nil {
 		s.Error(w, r, err)
 		return
@@ -119,6 +123,10 @@ func (s *Server) handleProfilePut(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	p.ID, p.Org = old.ID, old.Org
 	p.Normalize()
+	if err := s.compareService().CheckProfile(r.Context(), &p); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	if err := s.cfg.Profiles.UpdateProfile(r.Context(), &p); err != nil {
 		s.Error(w, r, err)
 		return

@@ -41,7 +41,7 @@ func newRegEnv(t *testing.T, db *sqldb.DB) *regEnv {
 	re := &regEnv{env: e, tokens: map[string]string{}, assess: as}
 	e.srv = New(Config{Store: e.store, Evaluator: &monitor.Conditions{}, Clock: e.clock, BaseURL: testBase, MaxBodyBytes: 16384,
 		Orgs: orgs, Assess: as, Keys: db.Keys(), RegistryStore: rs,
-		RegistryRunner: &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: &monitor.Conditions{}}})
+		RegistryRunner: &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: &monitor.Conditions{}, Clock: e.clock}})
 	check := func(err error) {
 		t.Helper()
 		if err != nil {

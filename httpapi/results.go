@@ -20,7 +20,6 @@ import (
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/ctpscript"
 	"github.com/cloudtrust/cloudtrust/monitor"
-	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 // IngestConfig tunes the batch ingest endpoint; zero values take the
@@ -121,10 +120,7 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	// authorisation, resultFormat validation, decoding each result for
 	// CTPScript — is done here, on all cores, so that concurrent batches
 	// share the cores and the transaction only evaluates and writes.
-	h2t0 := time.Now()
 	prep, err := s.prepareBatch(r, c.account, now, lines, out, pre)
-	h2t1 := time.Now()
-	defer func() { sqldb.H2Trace("prep %v total %v", h2t1.Sub(h2t0), time.Since(h2t0)) }()
 	if err != nil {
 		s.Error(w, r, err) // the database, not a line, failed
 		return

@@ -185,6 +185,14 @@ func benchResultIngest(b *testing.B, dialect string, clients int) {
 	b.ReportMetric(rate, "results/s")
 	if count > 0 {
 		b.ReportMetric(float64(size)/float64(count), "bytes/result")
+		if dialect == "postgres" {
+			// The split: heap (rows) and the primary-key index.
+			var heap int64
+			if err := db.SQL().QueryRow("SELECT pg_relation_size('results')").Scan(&heap); err == nil {
+				b.ReportMetric(float64(heap)/float64(count), "heap-bytes/result")
+				b.ReportMetric(float64(size-heap)/float64(count), "index-bytes/result")
+			}
+		}
 	}
 	if dialect == "sqlite" {
 		bareRate := float64(rows) / bareInsert(b, rows).Seconds()

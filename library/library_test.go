@@ -297,3 +297,45 @@ func TestLibraryWeakestAnswerOfTheBestTierWins(t *testing.T) {
 		})
 	}
 }
+
+func TestLibraryPrefillIntoKeepsAnswers(t *testing.T) {
+	q := targetQuestionnaire()
+	res := library.New(mappingSets(), 0).Suggest(library.QuestionnaireTarget(q, targetCatalog()), src())
+	draft := &assess.Submission{ID: "mine", Questionnaire: q.ID(), Provider: "acme", Status: assess.StatusDraft, Source: "typed", Responses: []assess.Response{
+		{QuestionID: "Q1", Answer: assess.AnswerNo, Ownership: assess.OwnerCSC, Description: "Mine."},
+		{QuestionID: "Q1b"}, // blank: filled
+	}}
+	p, err := library.Prefill(q, res, library.PrefillOptions{Into: draft, IncludePartial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]assess.Response{}
+	for _, r := range p.Draft.Responses {
+		got[r.QuestionID] = r
+	}
+	cases := []struct {
+		name string
+		ok   bool
+	}{
+		{"the answered question is kept as it was", got["Q1"].Answer == assess.AnswerNo && got["Q1"].Description == "Mine."},
+		{"the blank question is filled", got["Q1b"].Answer == assess.AnswerYes},
+		{"other questions with suggestions are filled", got["Q2"].Answer == assess.AnswerYes},
+		{"counts say kept and filled", p.Kept == 1 && p.Filled == 2 && len(p.Skipped) == 1},
+		{"the draft keeps its id and appends the source", p.Draft.ID == "mine" && strings.HasPrefix(p.Draft.Source, "typed; prefilled from sub-a")},
+		{"the caller's draft is not modified", len(draft.Responses) == 2 && draft.Source == "typed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.ok {
+				t.Fatalf("draft %+v (kept %d filled %d skipped %v)", p.Draft, p.Kept, p.Filled, p.Skipped)
+			}
+		})
+	}
+	t.Run("a submitted submission cannot be completed", func(t *testing.T) {
+		sub := *draft
+		sub.Status = assess.StatusSubmitted
+		if _, err := library.Prefill(q, res, library.PrefillOptions{Into: &sub}); err == nil {
+			t.Fatal("no error")
+		}
+	})
+}

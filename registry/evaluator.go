@@ -2,9 +2,11 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
@@ -21,7 +23,9 @@ type Runner struct {
 	Store     Store
 	Source    ObjectiveSource
 	Evaluator ctp.Evaluator
-	Logger    *slog.Logger
+	// Clock gives the evaluation time; nil means the system clock.
+	Clock  cloudtrust.Clock
+	Logger *slog.Logger
 	// Interval between evaluations in Run; 0 means DefaultInterval.
 	Interval time.Duration
 }
@@ -39,48 +43,74 @@ func normStatus(s ctp.Status) string {
 	return ObjectiveUnknown
 }
 
-// EvaluateEntry brings one continuous entry up to the store's now and
-// returns it with the events this evaluation added.
+// errStale aborts an update whose entry changed since it was read.
+var errStale = errors.New("registry: entry changed during evaluation")
+
+// EvaluateEntry brings one continuous entry up to the runner's now and
+// returns it with the events this evaluation added. The objectives and
+// results are read outside the store's transaction (so that a long read
+// never holds up writers); the update is then applied only if the entry
+// was not evaluated or relinked meanwhile, else it is tried again.
 func (r *Runner) EvaluateEntry(ctx context.Context, id string) (*Entry, []Event, error) {
+	for attempt := 0; ; attempt++ {
+		e, evs, err := r.evaluateOnce(ctx, id)
+		if !errors.Is(err, errStale) || attempt == 2 {
+			return e, evs, err
+		}
+	}
+}
+
+func (r *Runner) evaluateOnce(ctx context.Context, id string) (*Entry, []Event, error) {
+	cur, err := r.Store.Entry(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cur.Level != LevelContinuous || cur.Continuous == nil {
+		return nil, nil, invalidf("entry %s is %s, not continuous", cur.ID, cur.Level)
+	}
+	if !cur.RevokedAt.IsZero() {
+		return cur, nil, nil
+	}
+	c := cur.Continuous
+	now := r.now()
+	from := c.Since
+	if c.EvaluatedAt.After(from) {
+		from = c.EvaluatedAt
+	}
+	if now.Before(from) {
+		now = from
+	}
+	objs, err := r.Source.LinkedObjectives(ctx, c.Links, from, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	known := map[string]bool{}
+	for _, o := range c.Objectives {
+		known[o.Measurement] = true
+	}
+	refs := make([]ObjectiveRef, 0, len(objs))
+	var obs []Observation
+	for _, o := range objs {
+		refs = append(refs, o.ObjectiveRef)
+		if !known[o.Measurement] {
+			// First seen: its state when the window opens is the last
+			// result before it, else (history pruned) its stored status.
+			switch {
+			case o.Previous != nil:
+				obs = append(obs, r.observe(o, o.Previous))
+			case len(o.Results) == 0:
+				obs = append(obs, Observation{Measurement: o.Measurement, At: o.StatusTime, Status: normStatus(o.Status)})
+			}
+		}
+		for i := range o.Results {
+			obs = append(obs, r.observe(o, &o.Results[i]))
+		}
+	}
 	var added []Event
-	e, err := r.Store.UpdateEntry(ctx, id, func(e *Entry, now time.Time) error {
+	e, err := r.Store.UpdateEntry(ctx, id, func(e *Entry, _ time.Time) error {
 		added = nil
-		if e.Level != LevelContinuous || e.Continuous == nil {
-			return invalidf("entry %s is %s, not continuous", e.ID, e.Level)
-		}
-		if !e.RevokedAt.IsZero() {
-			return nil
-		}
-		c := e.Continuous
-		from := c.Since
-		if c.EvaluatedAt.After(from) {
-			from = c.EvaluatedAt
-		}
-		objs, err := r.Source.LinkedObjectives(ctx, c.Links, from, now)
-		if err != nil {
-			return err
-		}
-		known := map[string]bool{}
-		for _, o := range c.Objectives {
-			known[o.Measurement] = true
-		}
-		refs := make([]ObjectiveRef, 0, len(objs))
-		var obs []Observation
-		for _, o := range objs {
-			refs = append(refs, o.ObjectiveRef)
-			if !known[o.Measurement] {
-				// First seen: its state when the window opens is the last
-				// result before it, else (history pruned) its stored status.
-				switch {
-				case o.Previous != nil:
-					obs = append(obs, r.observe(o, o.Previous))
-				case len(o.Results) == 0:
-					obs = append(obs, Observation{Measurement: o.Measurement, At: o.StatusTime, Status: normStatus(o.Status)})
-				}
-			}
-			for i := range o.Results {
-				obs = append(obs, r.observe(o, &o.Results[i]))
-			}
+		if e.Continuous == nil || !e.Continuous.EvaluatedAt.Equal(c.EvaluatedAt) || !e.Continuous.Since.Equal(c.Since) || !e.RevokedAt.Equal(cur.RevokedAt) {
+			return errStale
 		}
 		evs, err := e.EvaluateContinuous(refs, obs, now)
 		added = evs
@@ -90,6 +120,13 @@ func (r *Runner) EvaluateEntry(ctx context.Context, id string) (*Entry, []Event,
 		return nil, nil, err
 	}
 	return e, added, nil
+}
+
+func (r *Runner) now() time.Time {
+	if r.Clock == nil {
+		return time.Now().UTC()
+	}
+	return r.Clock.Now().UTC()
 }
 
 // observe evaluates the objective's condition on one stored result.

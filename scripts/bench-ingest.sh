@@ -12,13 +12,16 @@
 #   scripts/bench-ingest.sh                          # SQLite, 1,000 measurements, 5 minutes, full speed
 #   DURATION=30s scripts/bench-ingest.sh             # a short run
 #   DATABASE=pg scripts/bench-ingest.sh              # a private PostgreSQL cluster (durable defaults)
-#   DATABASE=postgres://user@host/db scripts/bench-ingest.sh
+#   DATABASE=postgres://user@host/db scripts/bench-ingest.sh   # or: scripts/bench-ingest.sh --database postgres://…
 #   RATE=20000 FLIP=0.001 AGENTS=4 BATCH=500 scripts/bench-ingest.sh
 #
 # Extra `cloudtrust serve` flags go in SERVE_FLAGS (e.g. "--ingest-concurrency 4");
 # CLOUDTRUST_BIN=path uses a prebuilt server instead of building ./cmd/cloudtrust.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `--database URL|pg` is the same as DATABASE=…
+if [ "${1:-}" = --database ] && [ -n "${2:-}" ]; then DATABASE=$2; shift 2; fi
+[ $# -eq 0 ] || { echo "usage: [ENV=…] $0 [--database postgres://…|pg]" >&2; exit 2; }
 MEASUREMENTS=${MEASUREMENTS:-1000}
 AGENTS=${AGENTS:-2}
 BATCH=${BATCH:-1000}
@@ -26,8 +29,8 @@ DURATION=${DURATION:-5m}
 RATE=${RATE:-0}
 FLIP=${FLIP:-0.002}
 BASELINE_ROWS=${BASELINE_ROWS:-1000000}
-WEBHOOK_WORKERS=${WEBHOOK_WORKERS:-8}
-WEBHOOK_QUEUE=${WEBHOOK_QUEUE:-10000}
+WEBHOOK_WORKERS=${WEBHOOK_WORKERS:-4}    # the server's defaults
+WEBHOOK_QUEUE=${WEBHOOK_QUEUE:-1000}
 work=$(mktemp -d)
 pgbin= pgdata=
 cleanup() {

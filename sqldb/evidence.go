@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/evidence"
 )
 
@@ -64,25 +65,30 @@ func (s *EvidenceStore) CreateItem(ctx context.Context, it *evidence.Item) error
 			evNanos(it.CreatedAt), evNanos(it.Expires), body); err != nil {
 			return translate(err)
 		}
-		cs := it.Controls
-		for start := 0; start < len(cs); start += rowsPerInsert {
-			end := min(start+rowsPerInsert, len(cs))
-			var b strings.Builder
-			b.WriteString("INSERT INTO evidence_controls (evidence_id, control) VALUES ")
-			args := make([]any, 0, 2*(end-start))
-			for i := start; i < end; i++ {
-				if i > start {
-					b.WriteByte(',')
-				}
-				b.WriteString("(?,?)")
-				args = append(args, it.ID, cs[i])
-			}
-			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-				return translate(err)
-			}
-		}
-		return nil
+		return s.insertControls(ctx, tx, it)
 	})
+}
+
+// insertControls writes the rows of evidence_controls for it.
+func (s *EvidenceStore) insertControls(ctx context.Context, tx *sql.Tx, it *evidence.Item) error {
+	cs := it.Controls
+	for start := 0; start < len(cs); start += rowsPerInsert {
+		end := min(start+rowsPerInsert, len(cs))
+		var b strings.Builder
+		b.WriteString("INSERT INTO evidence_controls (evidence_id, control) VALUES ")
+		args := make([]any, 0, 2*(end-start))
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?)")
+			args = append(args, it.ID, cs[i])
+		}
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
 
 func decodeItem(id string, body []byte) (*evidence.Item, error) {
@@ -132,6 +138,46 @@ func (s *EvidenceStore) Items(ctx context.Context, provider string) ([]evidence.
 		out = append(out, *it)
 	}
 	return out, translate(rows.Err())
+}
+
+// UpdateItem implements evidence.Store.
+func (s *EvidenceStore) UpdateItem(ctx context.Context, id string, fn func(it *evidence.Item) error) (*evidence.Item, error) {
+	var out *evidence.Item
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		it, err := s.item(ctx, tx, id, s.db.d.forUpdate)
+		if err != nil {
+			return err
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+		if it.ID != id {
+			return cloudtrust.Errorf(cloudtrust.EINVALID, "id: an evidence item's id cannot change")
+		}
+		if err := it.Validate(); err != nil {
+			return err
+		}
+		body, err := json.Marshal(it)
+		if err != nil {
+			return fmt.Errorf("sqldb: encode evidence: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE evidence SET visibility = ?, expires_at = ?, body = ? WHERE id = ?"),
+			string(it.Visibility), evNanos(it.Expires), body, id); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM evidence_controls WHERE evidence_id = ?"), id); err != nil {
+			return translate(err)
+		}
+		if err := s.insertControls(ctx, tx, it); err != nil {
+			return err
+		}
+		out = it
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteItem implements evidence.Store.

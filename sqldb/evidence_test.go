@@ -64,6 +64,31 @@ func TestEvidenceStore(t *testing.T) {
 				t.Fatalf("err = %v", err)
 			}
 		})
+		t.Run("update replaces metadata and controls", func(t *testing.T) {
+			got, err := s.UpdateItem(ctx, "ev-0000000000000001", func(it *evidence.Item) error {
+				it.Visibility, it.Controls, it.Expires = evidence.Private, []string{"LOG-05"}, time.Time{}
+				return nil
+			})
+			if err != nil || got.Visibility != evidence.Private || !got.Expires.IsZero() {
+				t.Fatalf("got %+v, %v", got, err)
+			}
+			back, _ := s.Item(ctx, "ev-0000000000000001")
+			if !reflect.DeepEqual(back, got) {
+				t.Fatalf("stored %+v\nwant %+v", back, got)
+			}
+		})
+		t.Run("invalid update changes nothing", func(t *testing.T) {
+			_, err := s.UpdateItem(ctx, "ev-0000000000000001", func(it *evidence.Item) error { it.Title = ""; return nil })
+			if cloudtrust.ErrorCode(err) != cloudtrust.EINVALID {
+				t.Fatalf("err = %v", err)
+			}
+			if back, _ := s.Item(ctx, "ev-0000000000000001"); back.Title == "" {
+				t.Fatal("invalid update stored")
+			}
+			if _, err := s.UpdateItem(ctx, "ev-00000000000000ff", func(*evidence.Item) error { return nil }); cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
+				t.Fatalf("err = %v", err)
+			}
+		})
 		t.Run("file references are counted by digest", func(t *testing.T) {
 			if n, err := s.FileRefs(ctx, sha); err != nil || n != 1 {
 				t.Fatalf("n = %d, %v", n, err)

@@ -211,7 +211,7 @@ func TestRegistryContinuousFromResults(t *testing.T) {
 		e := &registry.Entry{Provider: "prov-a", Service: "svc-a", Level: registry.LevelContinuous, Catalogs: []string{"ccm@4.1.0"},
 			Continuous: registry.NewContinuous([]registry.Link{{ServiceView: tr.view.ID, Controls: []string{"BCR-08"}}}, time.Hour, clock.Now())}
 		must(t, rs.CreateEntry(ctx, e))
-		runner := &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: ev}
+		runner := &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: ev, Clock: clock}
 		step := func(t *testing.T, advance time.Duration, value float64, want registry.Status) *registry.Entry {
 			t.Helper()
 			clock.Advance(advance)

@@ -8,8 +8,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -235,20 +233,14 @@ func (r seqScanner) Scan(dest ...any) error {
 // history rows and log entries as it goes, then writes each changed
 // measurement and trigger once and bumps each parent once.
 func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.BatchItem, errs []error, change string) error {
-	h2t0 := time.Now()
 	states, err := s.loadBatch(ctx, tx, items)
 	if err != nil {
 		return err
 	}
-	h2t1 := time.Now()
-	defer func() { H2Trace("load %v items+writes %v", h2t1.Sub(h2t0), time.Since(h2t1)) }()
 	received := s.clock.Now().UnixNano()
 	// The items are evaluated in order on their own goroutine while this
 	// one writes what they produced (history rows, log entries) through
-	// the transaction: on SQLite in chunks as they come, on PostgreSQL in
-	// one statement at the end, without repeated keys (PostgreSQL's upsert
-	// cannot touch a row twice in one statement; SQLite's applies the rows
-	// one after the other, as separate statements would).
+	// the transaction, chunk by chunk as they come.
 	work := make(chan writeChunk, 4)
 	stop := make(chan struct{})
 	var (
@@ -290,7 +282,6 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 	if perr != nil {
 		return perr
 	}
-	H2Trace("loop+insert %v", time.Since(h2t1))
 	if s.d.name == "postgres" {
 		return s.writeStatesPostgres(ctx, tx, order, change)
 	}
@@ -351,9 +342,14 @@ type pendingLog struct {
 	triggers map[string]*ctp.Trigger
 }
 
-// writeChunkRows is how many history rows evaluateItems gathers before
-// handing them over (SQLite).
-const writeChunkRows = 256
+// writeChunkRows and writeChunkRowsPostgres are how many history rows
+// evaluateItems gathers before handing them over: the transaction writes
+// one chunk while the next is evaluated. On PostgreSQL a chunk is one
+// INSERT statement.
+const (
+	writeChunkRows         = 256
+	writeChunkRowsPostgres = 2000
+)
 
 // evaluateItems runs the items in order on the in-memory states and sends
 // what they write to work, until done or until stop is closed. It returns
@@ -362,13 +358,13 @@ func (s *CTPStore) evaluateItems(items []ctp.BatchItem, states map[string]*batch
 	var (
 		order []*batchState
 		cur   writeChunk
-		all   []resultRow // PostgreSQL: every row, sent at the end
-		rowAt map[resultKey]int
+		rowAt map[resultKey]int // PostgreSQL: the rows of cur by key
 	)
 	pg := s.d.name == "postgres"
+	chunk := writeChunkRows
 	if pg {
-		all = make([]resultRow, 0, len(items))
-		rowAt = make(map[resultKey]int, len(items))
+		chunk = writeChunkRowsPostgres
+		rowAt = make(map[resultKey]int, min(len(items), chunk))
 	}
 	send := func() bool {
 		if len(cur.rows) == 0 && len(cur.logs) == 0 {
@@ -377,6 +373,7 @@ func (s *CTPStore) evaluateItems(items []ctp.BatchItem, states map[string]*batch
 		select {
 		case work <- cur:
 			cur = writeChunk{}
+			clear(rowAt)
 			return true
 		case <-stop:
 			return false
@@ -429,14 +426,16 @@ func (s *CTPStore) evaluateItems(items []ctp.BatchItem, states map[string]*batch
 		}
 		if changed {
 			if pg {
-				// A later result with the same key replaces an earlier
-				// one, as the upsert of separate transactions would.
+				// One statement of PostgreSQL cannot upsert a row twice:
+				// a later result with the same key replaces an earlier
+				// one of the same chunk (later chunks are later
+				// statements), as separate transactions would.
 				k := resultKey{st.seq, row.t}
 				if at, ok := rowAt[k]; ok {
-					all[at] = row
+					cur.rows[at] = row
 				} else {
-					rowAt[k] = len(all)
-					all = append(all, row)
+					rowAt[k] = len(cur.rows)
+					cur.rows = append(cur.rows, row)
 				}
 			} else {
 				cur.rows = append(cur.rows, row)
@@ -470,13 +469,12 @@ func (s *CTPStore) evaluateItems(items []ctp.BatchItem, states map[string]*batch
 			st.dirty = true
 			order = append(order, st)
 		}
-		if len(cur.rows) >= writeChunkRows || len(cur.logs) >= writeChunkRows {
+		if len(cur.rows) >= chunk || len(cur.logs) >= writeChunkRows {
 			if !send() {
 				return order
 			}
 		}
 	}
-	cur.rows = append(cur.rows, all...)
 	send()
 	return order
 }
@@ -911,11 +909,4 @@ func (s *CTPStore) PruneReceipts(ctx context.Context, cutoff time.Time) (int, er
 		return translate(err)
 	})
 	return int(n), err
-}
-
-// H2Trace is temporary.
-func H2Trace(f string, a ...any) {
-	if os.Getenv("H2TRACE") != "" {
-		fmt.Fprintf(os.Stderr, f+"\n", a...)
-	}
 }

@@ -86,3 +86,38 @@ func TestApplyBatchHistoryRows(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyBatchRepeatedKeyAcrossChunks: a batch long enough to be written
+// in several chunks, where the last item repeats the updateTime of the
+// first: the later result is the one kept.
+func TestApplyBatchRepeatedKeyAcrossChunks(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newStore(db)
+		ev := &monitor.Conditions{}
+		tr := mustTree(t, s, nil)
+		const n = 4500 // more than one chunk on both databases
+		var items []ctp.BatchItem
+		for i := 0; i <= n; i++ {
+			at := t0.Add(time.Duration(i) * time.Second)
+			v := fmt.Sprintf(`[{"value":%d}]`, i)
+			if i == n {
+				at, v = t0, `[{"value":-1}]`
+			}
+			r := ctp.Result{Value: json.RawMessage(v), UpdateTime: at}
+			items = append(items, ctp.BatchItem{MeasurementID: tr.meas.ID, Update: monitor.ApplyResult(at, ev, r)})
+		}
+		out, err := s.ApplyBatch(ctx, items, nil)
+		must(t, err)
+		for i, e := range out.Errs {
+			if e != nil {
+				t.Fatalf("item %d: %v", i, e)
+			}
+		}
+		h, err := s.Results(ctx, tr.meas.ID, t0, t0.Add(2*time.Hour), 10000)
+		must(t, err)
+		if len(h) != n || string(h[0].Value) != `[{"value":-1}]` || string(h[n-1].Value) != fmt.Sprintf(`[{"value":%d}]`, n-1) {
+			t.Fatalf("%d history rows, first %s, want %d rows, first [{\"value\":-1}]", len(h), h[0].Value, n)
+		}
+	})
+}

@@ -369,3 +369,22 @@ func TestConsoleLiveUpdates(t *testing.T) {
 		})
 	})
 }
+
+func TestHistoryChartSeesNewResults(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ce := newCTPEnv(t, db)
+		carol := ce.browser()
+		carol.signIn("carol")
+		path := "/console/measurements/" + ce.bankM + "?range=7d"
+		wantStatus(t, carol.get(path), http.StatusOK, "min 98,")
+		// A new result in the current step shows at once, although the
+		// steps that ended are served from the cache.
+		ce.clock.Advance(time.Minute)
+		ce.push(t, ce.bankM, t0.Add(30*time.Second), 90)
+		res := carol.get(path)
+		wantStatus(t, res, http.StatusOK, "min 90,")
+		t.Run("other_ranges_and_columns_are_cached_separately", func(t *testing.T) {
+			wantStatus(t, carol.get("/console/measurements/"+ce.bankM+"?range=30d"), http.StatusOK, "min 90,")
+		})
+	})
+}

@@ -29,8 +29,9 @@ type TrustControl struct {
 	ID, Title string
 	Status    string // "met", "failing", "unknown"
 	Since     time.Time
-	// Measurements are the CTP measurements whose objectives evidence the
-	// control; the page charts their history.
+	// Objectives counts the CTP objectives evidencing the control;
+	// Measurements are (up to 8 of) their measurements, the first charted.
+	Objectives   int
 	Measurements []string
 	// Chart is an SVG chart of the last 30 or 90 days (web/chart), or "".
 	Chart template.HTML

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -117,10 +116,6 @@ type errorData struct {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
 	status, ok := errorStatus[cloudtrust.ErrorCode(err)]
 	msg := cloudtrust.ErrorMessage(err)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		status, ok, msg = http.StatusRequestEntityTooLarge, true, fmt.Sprintf("the form is larger than %d bytes", mbe.Limit)
-	}
 	if !ok || status == http.StatusInternalServerError {
 		s.logger.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		status, msg = http.StatusInternalServerError, "internal error"

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
+	"mime"
 	"net/http"
 	"time"
 
@@ -104,7 +106,10 @@ func (s *Server) page(rt route) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := readForm(w, r); err != nil {
+				s.fail(w, r, v, err)
+				return
+			}
 			if !s.checkCSRF(r, v) {
 				s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.EFORBIDDEN,
 					"the form's security token is missing or out of date: reload the page and try again"))
@@ -127,8 +132,38 @@ func (s *Server) page(rt route) http.Handler {
 	})
 }
 
-// maxFormBytes bounds a form body (uploads have their own limits).
-const maxFormBytes = 1 << 20
+// Limits on request bodies: a form, and a multipart form (uploads, whose
+// handlers may apply a tighter limit of their own).
+const (
+	maxFormBytes      = 1 << 20
+	maxMultipartBytes = 100 << 20
+	// maxMultipartMemory is what ParseMultipartForm keeps in memory; the
+	// rest of the files goes to temporary files.
+	maxMultipartMemory = 8 << 20
+)
+
+// readForm parses the request's form within the body limits, so that the
+// CSRF check and the handler see the same fields; a body over the limit is
+// an ETOOLARGE, a malformed one an EINVALID.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxMultipartBytes)
+		err = r.ParseMultipartForm(maxMultipartMemory)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mbe):
+		return cloudtrust.Errorf(cloudtrust.ETOOLARGE, "the form is larger than %d bytes", mbe.Limit)
+	default:
+		return cloudtrust.Errorf(cloudtrust.EINVALID, "the form could not be read: %v", err)
+	}
+}
 
 // loadVisit finds the visitor's session and user. A missing, unknown,
 // expired or idle session is simply a visitor; only storage failures are

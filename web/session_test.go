@@ -293,3 +293,25 @@ func TestAdmin(t *testing.T) {
 		wantStatus(t, admin.post("/admin/memberships/remove", url.Values{"user": {e.users["bob"].ID}, "org": {"auditco"}}), http.StatusSeeOther)
 	})
 }
+
+func TestFormBodies(t *testing.T) {
+	e := newEnv(t, testkit.MustOpenDB(t, "sqlite"), nil)
+	alice := e.browser()
+	alice.signIn("alice")
+	t.Run("a form over 1 MiB is refused as too large", func(t *testing.T) {
+		wantStatus(t, alice.post("/account/tokens", url.Values{"name": {strings.Repeat("x", 2<<20)}}), http.StatusRequestEntityTooLarge, "larger than")
+	})
+	t.Run("a multipart form carries the token in a field", func(t *testing.T) {
+		alice.get("/account")
+		body := "--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + alice.csrf +
+			"\r\n--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nmultipart\r\n--b--\r\n"
+		req, _ := http.NewRequest("POST", e.srv.URL+"/account/tokens", strings.NewReader(body))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+		wantStatus(t, alice.do(req), http.StatusCreated, "multipart")
+	})
+	t.Run("a malformed multipart body is a bad request", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/account/tokens", strings.NewReader("garbage"))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+		wantStatus(t, alice.do(req), http.StatusBadRequest, "could not be read")
+	})
+}

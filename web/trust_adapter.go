@@ -57,16 +57,15 @@ func (s storeTrust) ProviderTrust(ctx context.Context, provider string, days int
 }
 
 // controlsByDomain lists the controls of continuous entries, each with the
-// combined status of the objectives linked to it: met when all are met,
-// failing when one failed or errs, unknown otherwise. A control's domain
-// is its id's prefix up to the last "-" ("IAM" for IAM-02, "AC" for
-// ccm@4.1.0#AC-2), as the API's trust page falls back to.
+// combined status of the objectives linked to it: failing when one failed
+// or errs, else unknown when one was never evaluated, else met. A control's
+// domain is its id's prefix up to the last "-" ("IAM" for IAM-02, "AC" for
+// ccm@4.1.0#AC-2), as the API's trust page falls back to. The work is per
+// link, then per control, so a link of many objectives and controls costs
+// their sum, not their product.
 func controlsByDomain(entries []registry.Entry) []TrustDomain {
-	type ctl struct {
-		TrustControl
-		states map[string]string
-	}
-	byID := map[string]*ctl{}
+	byID := map[string]*TrustControl{}
+	var order []string
 	for i := range entries {
 		e := &entries[i]
 		c := e.Continuous
@@ -74,49 +73,55 @@ func controlsByDomain(entries []registry.Entry) []TrustDomain {
 			continue
 		}
 		for _, l := range c.Links {
-			var objs []registry.ObjectiveState
+			var wanted map[string]bool
+			if len(l.Measurements) > 0 {
+				wanted = make(map[string]bool, len(l.Measurements))
+				for _, m := range l.Measurements {
+					wanted[m] = true
+				}
+			}
+			sum := TrustControl{Status: "none"}
 			for _, o := range c.Objectives {
-				if o.ServiceView == l.ServiceView && (len(l.Measurements) == 0 || contains(l.Measurements, o.Measurement)) {
-					objs = append(objs, o)
+				if o.ServiceView != l.ServiceView || (wanted != nil && !wanted[o.Measurement]) {
+					continue
+				}
+				sum.Status = worse(sum.Status, objectiveStatus(o.Status))
+				sum.Objectives++
+				if len(sum.Measurements) < maxControlMeasurements {
+					sum.Measurements = append(sum.Measurements, o.Measurement)
+				}
+				if o.At.After(sum.Since) {
+					sum.Since = o.At
 				}
 			}
 			for _, id := range l.Controls {
 				x := byID[id]
 				if x == nil {
-					x = &ctl{TrustControl: TrustControl{ID: id, Title: e.ServiceName}, states: map[string]string{}}
+					x = &TrustControl{ID: id, Title: e.ServiceName, Status: "none"}
 					byID[id] = x
+					order = append(order, id)
 				}
-				for _, o := range objs {
-					x.states[o.Measurement] = o.Status
-					if !contains(x.Measurements, o.Measurement) {
-						x.Measurements = append(x.Measurements, o.Measurement)
+				x.Status = worse(x.Status, sum.Status)
+				x.Objectives += sum.Objectives
+				for _, m := range sum.Measurements {
+					if len(x.Measurements) < maxControlMeasurements && !contains(x.Measurements, m) {
+						x.Measurements = append(x.Measurements, m)
 					}
-					if o.At.After(x.Since) {
-						x.Since = o.At
-					}
+				}
+				if sum.Since.After(x.Since) {
+					x.Since = sum.Since
 				}
 			}
 		}
 	}
 	domains := map[string][]TrustControl{}
-	for id, x := range byID {
-		x.Status = "unknown"
-		if len(x.states) > 0 {
-			x.Status = "met"
-		}
-		for _, st := range x.states {
-			switch st {
-			case registry.ObjectiveFalse, registry.ObjectiveError:
-				x.Status = "failing"
-			case registry.ObjectiveTrue:
-			default:
-				if x.Status == "met" {
-					x.Status = "unknown"
-				}
-			}
+	for _, id := range order {
+		x := byID[id]
+		if x.Status == "none" {
+			x.Status = "unknown"
 		}
 		d := controlDomain(id)
-		domains[d] = append(domains[d], x.TrustControl)
+		domains[d] = append(domains[d], *x)
 	}
 	out := make([]TrustDomain, 0, len(domains))
 	for name, cs := range domains {
@@ -125,6 +130,30 @@ func controlsByDomain(entries []registry.Entry) []TrustDomain {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// maxControlMeasurements bounds the measurements a control keeps for charts.
+const maxControlMeasurements = 8
+
+// objectiveStatus maps an objective's status to a control status.
+func objectiveStatus(s string) string {
+	switch s {
+	case registry.ObjectiveTrue:
+		return "met"
+	case registry.ObjectiveFalse, registry.ObjectiveError:
+		return "failing"
+	}
+	return "unknown"
+}
+
+var statusRank = map[string]int{"none": 0, "met": 1, "unknown": 2, "failing": 3}
+
+// worse combines two control statuses: failing > unknown > met > none.
+func worse(a, b string) string {
+	if statusRank[b] > statusRank[a] {
+		return b
+	}
+	return a
 }
 
 func controlDomain(id string) string {

@@ -84,8 +84,8 @@ func TestServeEvidence(t *testing.T) {
 				}
 				defer resp.Body.Close()
 				var page struct {
-					Provider struct{ Name string }
-					Registry []json.RawMessage
+					Provider  struct{ Name string }
+					Registry  []json.RawMessage
 					Documents struct{ Public []json.RawMessage }
 				}
 				if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != 200 || page.Provider.Name != "Acme Cloud" || len(page.Documents.Public) != 1 || page.Registry == nil {

@@ -99,6 +99,8 @@ func runOrgCreate(ctx context.Context, env *Env, args []string) int {
 	oc.fs.StringVar(&o.ID, "id", "", "organisation `id` (default: random)")
 	oc.fs.StringVar(&o.Name, "name", "", "organisation `name` (required)")
 	oc.fs.StringVar((*string)(&o.Kind), "kind", "", "`kind`: provider, customer, auditor or registry (required)")
+	var ownerRef string
+	oc.fs.StringVar(&ownerRef, "owner", "", "`user` (id or email) who becomes the first owner")
 	if done, code := oc.open(ctx, env, args, 0); done {
 		return code
 	}
@@ -106,8 +108,21 @@ func runOrgCreate(ctx context.Context, env *Env, args []string) int {
 	if err := o.Validate(); err != nil {
 		return failUsage(env, oc.spec, fmt.Errorf("--%s", errText(err)))
 	}
+	var owner *org.User
+	if ownerRef != "" {
+		u, err := findUser(ctx, oc.store, ownerRef)
+		if err != nil {
+			return fail(env, oc.spec, fmt.Errorf("--owner: %w", err))
+		}
+		owner = u
+	}
 	if err := oc.store.CreateOrganization(ctx, &o); err != nil {
 		return fail(env, oc.spec, err)
+	}
+	if owner != nil {
+		if err := oc.store.SetMembership(ctx, org.Membership{User: owner.ID, Org: o.ID, Role: org.RoleOwner}); err != nil {
+			return fail(env, oc.spec, err)
+		}
 	}
 	if oc.asJSON {
 		return writeJSONOut(env, oc.spec, o)

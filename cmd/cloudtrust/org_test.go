@@ -47,6 +47,9 @@ func TestCLIOrgAndUserLifecycle(t *testing.T) {
 				{"the password changes", "another long password\n", []string{"user", "passwd", "alice@example.com"}, 0, "password of"},
 				{"users list with their organisations", "", []string{"user", "list"}, 0, "acme:owner"},
 				{"organisations list", "", []string{"org", "list", "--json"}, 0, `"kind": "provider"`},
+				{"an organisation is created with its first owner", "", []string{"org", "create", "--id", "aud", "--name", "Auditor", "--kind", "auditor", "--owner", "ALICE@example.com"}, 0, "created auditor organisation aud"},
+				{"an unknown owner is refused", "", []string{"org", "create", "--id", "aud2", "--name", "Auditor", "--kind", "auditor", "--owner", "nobody@example.com"}, 1, "--owner"},
+				{"the first owner shows", "", []string{"org", "show", "aud"}, 0, "owner"},
 			}
 			for _, st := range steps {
 				t.Run(st.name, func(t *testing.T) {
@@ -84,7 +87,7 @@ func TestCLIOrgAndUserLifecycle(t *testing.T) {
 				if err := json.NewDecoder(resp.Body).Decode(&me); err != nil || resp.StatusCode != 200 {
 					t.Fatalf("GET /api/v1/me: %d %v", resp.StatusCode, err)
 				}
-				if len(me.Memberships) != 1 || me.Memberships[0].Org != "acme" || me.Memberships[0].Role != "owner" {
+				if len(me.Memberships) != 2 || me.Memberships[0].Org != "acme" || me.Memberships[0].Role != "owner" || me.Memberships[1].Org != "aud" {
 					t.Fatalf("me = %+v", me)
 				}
 			})

@@ -25,7 +25,7 @@ import (
 // runner of the HTTP API.
 func newRegistry(h handlerConfig) (registry.Store, *registry.Runner) {
 	rs := sqldb.NewRegistryStore(h.db, h.clock)
-	return rs, &registry.Runner{Store: rs, Source: h.db.RegistryObjectives(), Evaluator: h.eval, Logger: h.logger}
+	return rs, &registry.Runner{Store: rs, Source: h.db.RegistryObjectives(), Evaluator: h.eval, Clock: h.clock, Logger: h.logger}
 }
 
 // startRegistry evaluates continuous registry entries every interval until
@@ -37,7 +37,7 @@ func startRegistry(ctx context.Context, interval time.Duration, db *sqldb.DB, ev
 		return func() {}
 	}
 	rs := sqldb.NewRegistryStore(db, clock)
-	r := &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: eval, Logger: logger, Interval: interval}
+	r := &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: eval, Clock: clock, Logger: logger, Interval: interval}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

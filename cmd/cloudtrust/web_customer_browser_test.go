@@ -143,4 +143,24 @@ func TestWebCustomerSeesAlertWithoutReload(t *testing.T) {
 	if loc := browser.Get(b, "read the location", chromedp.Location()); !strings.HasPrefix(loc, viewURL) {
 		t.Fatalf("location = %q, want the view page", loc)
 	}
+
+	b.Run("open the measurement's history",
+		chromedp.Click(chromedp.CSS(`#status-table a[href="/console/measurements/`+measurementID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("figure.chart svg[role=img]")))
+	b.Screenshot("history-chart")
+	logPaint(t, b, "/console/measurements/{id}")
+	desc := browser.Get(b, "read the chart's text alternative", chromedp.Evaluate[string](`document.querySelector('figure.chart svg desc').textContent`))
+	if !strings.Contains(desc, "Objective not met in 1 interval") {
+		t.Fatalf("chart description = %q", desc)
+	}
+
+	for _, page := range []string{viewURL, srv.url + "/console/measurements/" + measurementID} {
+		b.Run("open on a phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("h1")))
+		b.Screenshot("phone")
+		fits := browser.Get(b, "check the page fits the screen", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
+		if !fits {
+			wide := browser.Get(b, "find wide elements", chromedp.Evaluate[string](`Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 12).join(' ')`))
+			t.Errorf("%s scrolls sideways at 390x844: %s", page, wide)
+		}
+	}
 }
