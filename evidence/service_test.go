@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 
@@ -152,6 +153,53 @@ func TestService(t *testing.T) {
 			if _, err := svc.Delete(ctx, second.ID); err != nil {
 				t.Fatal(err)
 			}
+			if got := storedFiles(t, dir); len(got) != 0 {
+				t.Fatalf("files = %v", got)
+			}
+		})
+		t.Run("concurrent uploads and deletions of the same bytes leave no orphan", func(t *testing.T) {
+			const n = 8
+			ids := make(chan string, n)
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					it := fileItem("Copy")
+					if err := svc.AddFile(ctx, it, "c.png", "", bytes.NewReader(samplePNG)); err != nil {
+						errs <- err
+						return
+					}
+					ids <- it.ID
+				}()
+			}
+			wg.Wait()
+			close(ids)
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			var list []string
+			for id := range ids {
+				list = append(list, id)
+			}
+			for i, id := range list {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := svc.Delete(ctx, id); err != nil {
+						t.Error(err)
+					}
+				}()
+				if i == len(list)/2 {
+					wg.Wait() // half deleted: the shared file must still be there
+					if got := storedFiles(t, dir); len(got) != 1 {
+						t.Fatalf("files = %v", got)
+					}
+				}
+			}
+			wg.Wait()
 			if got := storedFiles(t, dir); len(got) != 0 {
 				t.Fatalf("files = %v", got)
 			}

@@ -31,6 +31,7 @@ const benchProviders = 10000
 // with 24 controls for provider p00042, built once per test binary.
 type benchEnv struct {
 	h      http.Handler
+	reg    registry.Store
 	cookie *http.Cookie
 	dir    string
 }
@@ -121,7 +122,7 @@ func newBenchEnv() (*benchEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &benchEnv{h: s, dir: dir}
+	env := &benchEnv{h: s, reg: reg, dir: dir}
 	// Sign in once for the signed-in pages.
 	rec := httptest.NewRecorder()
 	get := httptest.NewRequest("GET", "/signin", nil)
@@ -189,6 +190,29 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(float64(size), "page-bytes")
 			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkRegistryStoreList is the storage part of the registry pages:
+// the registry store's List (COUNT and one page) for the same queries.
+func BenchmarkRegistryStoreList(b *testing.B) {
+	env := getBenchEnv(b)
+	for _, q := range []struct {
+		name string
+		q    registry.Query
+	}{
+		{"all", registry.Query{Items: 50}},
+		{"current", registry.Query{Status: registry.StatusCurrent, Items: 6}},
+		{"search", registry.Query{Text: "01234", Items: 50}},
+		{"filter", registry.Query{Level: registry.LevelSelfAssessment, Catalog: "ccm@4.1.0", Status: registry.StatusCurrent, Items: 50}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := env.reg.List(context.Background(), q.q); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

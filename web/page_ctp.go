@@ -130,6 +130,9 @@ const (
 	maxTreeMeasures    = 2000
 	maxConsoleTriggers = 200
 	maxConsoleLogs     = 50
+	// maxSummaryTrees is how many views a console's home page reads in
+	// full to count statuses; further views are listed by name.
+	maxSummaryTrees = 20
 )
 
 // viewTree is a service view with what it scopes.
@@ -139,6 +142,7 @@ type viewTree struct {
 	Counts    statusCounts
 	Total     int  // measurements shown
 	Truncated bool // more than maxTreeMeasures measurements
+	Unread    bool // only the view was read (home pages beyond maxSummaryTrees)
 }
 
 type assetNode struct {

@@ -37,7 +37,11 @@ func (s *Server) handleCTPConsoleGet(w http.ResponseWriter, r *http.Request, v *
 		s.fail(w, r, v, err)
 		return
 	}
-	for _, sv := range views {
+	for i, sv := range views {
+		if i >= maxSummaryTrees {
+			d.Views = append(d.Views, &viewTree{View: sv, Unread: true})
+			continue
+		}
 		t, err := s.loadTree(r.Context(), a, sv)
 		if err != nil {
 			s.fail(w, r, v, err)

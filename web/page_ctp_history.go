@@ -399,3 +399,57 @@ func isNumberByte(c byte) bool {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// sparkline draws the last 24 hours of m's first number column (the
+// objective's column when it has a threshold) as a sparkline; "" when the
+// store keeps no history or the metric has no number column.
+func (s *Server) sparkline(ctx context.Context, m *ctp.Measurement, metrics map[string]*ctp.Metric, now time.Time) (template.HTML, error) {
+	rs, ok := s.cfg.CTP.(ctp.ResultStore)
+	if !ok {
+		return "", nil
+	}
+	metric := metrics[m.MetricID]
+	if metric == nil {
+		var err error
+		if metric, err = s.cfg.CTP.Metric(ctx, m.MetricID); err != nil {
+			return "", err
+		}
+		metrics[m.MetricID] = metric
+	}
+	cols := numberColumns(metric)
+	if len(cols) == 0 {
+		return "", nil
+	}
+	col := cols[0]
+	th, hasTh := threshold{}, false
+	if m.Objective != nil {
+		if th, hasTh = parseThreshold(m.Objective.Condition); hasTh && slices.Contains(cols, th.column) {
+			col = th.column
+		} else {
+			hasTh = false
+		}
+	}
+	to := now.UTC()
+	from := to.Add(-24 * time.Hour)
+	res, err := rs.Results(ctx, m.ID, from, to, maxRawHistory)
+	if err != nil {
+		return "", err
+	}
+	key, _ := json.Marshal(col)
+	pts := make([]chart.Point, 0, len(res))
+	for _, r := range res {
+		v := math.NaN()
+		scanColumn(r.Value, key, func(f float64) bool { v = f; return false })
+		pts = append(pts, chart.Point{T: r.UpdateTime, V: v})
+	}
+	sp := chart.Spark{Label: m.Name + ", " + col + ", last 24 hours", Width: 160, Height: 32, Points: pts, From: from, To: to}
+	if hasTh {
+		sp.Thresholds = []float64{th.value}
+		sp.Violations = chart.Violations(pts, to, th.met)
+	}
+	svg, err := sp.SVG()
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(svg), nil // chart escapes every text it draws
+}

@@ -127,7 +127,7 @@ func TestCTPConsolePages(t *testing.T) {
 				[]string{"Object store", "Availability", "Acme operations availability", "value[0].percentage &gt;= 99.5"}, nil},
 			{"provider_may_not_open_a_customer_view", alice, "/console/provider/views/" + ce.bank, http.StatusNotFound, nil, []string{"Bank storage"}},
 			{"customer_console_lists_the_customers_views_only", carol, "/console/customer", http.StatusOK,
-				[]string{"Bank storage &lt;b&gt;", "/console/customer/views/" + ce.bank, "1 met"}, []string{"Rival", "Acme operations"}},
+				[]string{"Bank storage &lt;b&gt;", "/console/customer/views/" + ce.bank, "1 met", `class="ct-spark"`, "percentage, last 24 hours: latest 99.9, min 98, max 99.9, objective not met in 1 interval"}, []string{"Rival", "Acme operations"}},
 			{"other_customer_sees_only_its_view", dave, "/console/customer", http.StatusOK, []string{"Rival secret view"}, []string{"Bank storage"}},
 			{"customer_view_shows_status_editor_and_feed", carol, "/console/customer/views/" + ce.bank, http.StatusOK,
 				[]string{`data-measurement="` + ce.bankM + `"`, "percentage=99.9", `id="t-condition"`, `for="t-condition"`, `id="alerts"`, `name="csrf"`, "console.js"}, nil},
@@ -386,5 +386,27 @@ func TestHistoryChartSeesNewResults(t *testing.T) {
 		t.Run("other_ranges_and_columns_are_cached_separately", func(t *testing.T) {
 			wantStatus(t, carol.get("/console/measurements/"+ce.bankM+"?range=30d"), http.StatusOK, "min 90,")
 		})
+	})
+}
+
+func TestConsoleHomeReadsAtMost20ViewsInFull(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ce := newCTPEnv(t, db)
+		p, err := ce.store.List(context.Background(), ctp.KindMetric, ctp.Ref{}, ctp.ListOptions{})
+		must(t, err)
+		var ids []string
+		for i := 0; i < 20; i++ {
+			id, _ := ce.view(t, p.Items[0].ID, fmt.Sprintf("Extra view %d", i), org.OrgTag("cust"))
+			ids = append(ids, id)
+		}
+		carol := ce.browser()
+		carol.signIn("carol")
+		res := carol.get("/console/customer")
+		wantStatus(t, res, http.StatusOK, "Open the view for its status.")
+		for _, id := range append(ids, ce.bank) {
+			if !strings.Contains(res.body, "/console/customer/views/"+id) {
+				t.Errorf("view %s is not listed", id)
+			}
+		}
 	})
 }

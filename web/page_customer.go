@@ -6,9 +6,11 @@ package web
 // editor with live CTPScript validation, and an alert feed.
 
 import (
+	"html/template"
 	"net/http"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/org"
 )
 
@@ -23,6 +25,10 @@ type customerConsoleData struct {
 type customerViewSummary struct {
 	Tree   *viewTree
 	Firing int // triggers whose condition is currently true
+	// Trend is a sparkline of the first measurement with an objective, and
+	// TrendOf that measurement.
+	Trend   template.HTML
+	TrendOf *ctp.Measurement
 }
 
 // handleCustomerConsoleGet serves GET /console/customer.
@@ -40,7 +46,12 @@ func (s *Server) handleCustomerConsoleGet(w http.ResponseWriter, r *http.Request
 		s.fail(w, r, v, err)
 		return
 	}
-	for _, sv := range views {
+	metrics := map[string]*ctp.Metric{}
+	for i, sv := range views {
+		if i >= maxSummaryTrees {
+			d.Views = append(d.Views, customerViewSummary{Tree: &viewTree{View: sv, Unread: true}})
+			continue
+		}
 		t, err := s.loadTree(ctx, a, sv)
 		if err != nil {
 			s.fail(w, r, v, err)
@@ -52,6 +63,16 @@ func (s *Server) handleCustomerConsoleGet(w http.ResponseWriter, r *http.Request
 			return
 		}
 		sum := customerViewSummary{Tree: t}
+		for _, m := range t.measurements() {
+			if m.M.Objective != nil {
+				if sum.Trend, err = s.sparkline(ctx, m.M, metrics, v.Now); err != nil {
+					s.fail(w, r, v, err)
+					return
+				}
+				sum.TrendOf = m.M
+				break
+			}
+		}
 		for _, tr := range ts {
 			if tr.Label == "firing" {
 				sum.Firing++

@@ -16,6 +16,15 @@ func TestCompareCLI(t *testing.T) {
 	data := t.TempDir()
 	fx, _ := filepath.Abs("../../formats/caiq/testdata/caiq-complete.xlsx")
 	xlsxOut := filepath.Join(t.TempDir(), "cmp.xlsx")
+	profileFile := filepath.Join(t.TempDir(), "profile.json")
+	badProfileFile := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(profileFile, []byte(`{"id":"prof-1","org":"cust","name":"Ours","catalog":"nist-800-53-moderate@5.1.1",
+		"requirements":[{"control":"AC-2","ownership":["csp-owned"]},{"control":"au-2"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(badProfileFile, []byte(`{"org":"cust","name":"Bad","catalog":"nist-800-53-moderate@5.1.1","requirements":[{"control":"zz-99"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	steps := []struct {
 		name   string
 		args   []string
@@ -33,6 +42,20 @@ func TestCompareCLI(t *testing.T) {
 		{name: "xlsx needs --out", args: []string{"compare", "--catalog", "caiq@4.1.0", "--providers", "acme", "--format", "xlsx", "--data", data}, code: 2, stderr: "--out"},
 		{name: "a target is required", args: []string{"compare", "--providers", "acme", "--data", data}, code: 2, stderr: "--catalog or --profile"},
 		{name: "an unknown provider is reported", args: []string{"compare", "--catalog", "caiq@4.1.0", "--providers", "nobody", "--data", data}, code: 1, stderr: `provider "nobody" has no submitted submission`},
+		{name: "suggest lists every control of the target with its source", args: []string{"compare", "suggest", "sub-a", "--target", "caiq@4.1.0", "--data", data}, stdout: "16 controls, 16 suggested"},
+		{name: "suggest as JSON has the summary", args: []string{"compare", "suggest", "sub-a", "--target", "caiq@4.1.0", "--format", "json", "--data", data}, stdout: `"suggested": 16`},
+		{name: "suggest needs a target", args: []string{"compare", "suggest", "sub-a", "--data", data}, code: 2, stderr: "--target is required"},
+		{name: "prefill creates a draft from the answers", args: []string{"compare", "prefill", "sub-a", "--target", "caiq@4.1.0", "--id", "sub-c", "--data", data}, stdout: "draft sub-c (caiq@4.1.0): 40 question(s) filled, 0 kept"},
+		{name: "the prefilled draft is a draft", args: []string{"caiq", "list", "--data", data}, stdout: "submission sub-c\tcaiq@4.1.0\tdraft"},
+		{name: "prefill into the draft keeps every answer", args: []string{"compare", "prefill", "sub-a", "--target", "caiq@4.1.0", "--into", "sub-c", "--data", data}, stdout: "0 question(s) filled, 40 kept"},
+		{name: "a customer organisation exists", args: []string{"org", "create", "--id", "cust", "--name", "Customer", "--kind", "customer", "--data", data}},
+		{name: "a profile is stored from JSON", args: []string{"compare", "profile", "put", profileFile, "--data", data}, stdout: "created profile prof-1 (cust, 2 requirements on nist-800-53-moderate@5.1.1)"},
+		{name: "storing it again replaces it", args: []string{"compare", "profile", "put", profileFile, "--data", data}, stdout: "replaced profile prof-1"},
+		{name: "a profile naming a control its catalog lacks is refused", args: []string{"compare", "profile", "put", badProfileFile, "--data", data}, code: 1, stderr: "requirements[0].control zz-99"},
+		{name: "profiles are listed", args: []string{"compare", "profile", "list", "--org", "cust", "--data", data}, stdout: "prof-1\tcust\tnist-800-53-moderate@5.1.1\t2 requirements"},
+		{name: "comparing against the profile lists its controls as shortfalls", args: []string{"compare", "--profile", "prof-1", "--providers", "acme", "--data", data}, stdout: "ac-2           no answer reaches this control"},
+		{name: "a profile is shown as JSON", args: []string{"compare", "profile", "show", "prof-1", "--data", data}, stdout: `"ownership": [`},
+		{name: "a profile is deleted", args: []string{"compare", "profile", "delete", "prof-1", "--data", data}, stdout: "deleted profile prof-1"},
 		{name: "an unknown target is reported", args: []string{"compare", "--catalog", "zz@1", "--providers", "acme", "--data", data}, code: 1, stderr: "no such catalog or questionnaire"},
 	}
 	for _, st := range steps {

@@ -47,7 +47,7 @@ func commands() map[string]command {
 		"push":      {"send measurement results to a CloudTrust server as an agent", runPush},
 		"probe":     {"built-in TLS, security-header and availability probes (run|once|--print-metrics)", runProbe},
 		"caiq":      {"CAIQ questionnaires and answers (import|export|validate|submit|list)", runCAIQ},
-		"compare":   {"compare up to 10 providers against a catalog or requirement profile (table|csv|xlsx|json)", runCompare},
+		"compare":   {"compare up to 10 providers against a catalog or profile; answer library (suggest|prefill)", runCompare},
 		"keys":      {"public keys that verify signed results (add|list|delete)", runKeys},
 		"org":       {"organisations, members and services (create|list|show|delete|member|service)", runOrg},
 		"user":      {"users, passwords and API tokens (create|list|passwd|token)", runUser},
