@@ -175,8 +175,9 @@ type Submission struct {
 	ID string `json:"id"`
 	// Questionnaire is the questionnaire id, e.g. "caiq@4.1.0".
 	Questionnaire string `json:"questionnaire"`
-	// Provider and Service name who answered for what. Organisations are
-	// not modelled yet, so these are free text.
+	// Provider is the id of the provider organisation that answers (its
+	// members may read the submission, its owners and editors write it)
+	// and Service the id of one of its services (org.Service).
 	Provider    string     `json:"provider,omitempty"`
 	Service     string     `json:"service,omitempty"`
 	Status      string     `json:"status"`

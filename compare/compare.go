@@ -109,11 +109,23 @@ type Row struct {
 	Cells    []Cell             `json:"cells"`
 }
 
+// Scoring states the rule a report's scores follow, so that a reader of
+// the JSON need not guess it.
+type Scoring struct {
+	// Weights is the credit of a Yes with acceptable ownership per gap
+	// level of the mapping path it is reached through.
+	Weights map[catalog.GapLevel]float64 `json:"weights"`
+	// DefaultAccepted is the ownership accepted where no requirement says.
+	DefaultAccepted []assess.Ownership `json:"defaultAccepted"`
+	Rule            string             `json:"rule"`
+}
+
 // Report is a comparison.
 type Report struct {
 	Target    string           `json:"target"`
 	Catalog   string           `json:"catalog"`
 	Profile   string           `json:"profile,omitempty"`
+	Scoring   Scoring          `json:"scoring"`
 	Controls  int              `json:"controls"`
 	Domains   []string         `json:"domains"`
 	Providers []ProviderResult `json:"providers"`
@@ -142,7 +154,12 @@ func Compare(lib *library.Library, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Target: req.Target.ID, Catalog: target.Catalog, Controls: len(target.Controls), Providers: make([]ProviderResult, len(req.Providers)), Rows: make([]Row, len(target.Controls))}
+	rep := &Report{Target: req.Target.ID, Catalog: target.Catalog, Controls: len(target.Controls), Providers: make([]ProviderResult, len(req.Providers)), Rows: make([]Row, len(target.Controls)),
+		Scoring: Scoring{
+			Weights:         map[catalog.GapLevel]float64{catalog.NoGap: library.Weight(catalog.NoGap), catalog.PartialGap: library.Weight(catalog.PartialGap), catalog.FullGap: library.Weight(catalog.FullGap)},
+			DefaultAccepted: accepted,
+			Rule:            "credit per control = weight of the suggested answer's gap level if it is Yes with accepted ownership, else 0; score = 100 × credit ÷ controls, per domain and overall",
+		}}
 	if req.Profile != nil {
 		rep.Profile = req.Profile.ID
 	}

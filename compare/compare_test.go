@@ -146,6 +146,9 @@ func TestCompareScoresPerDomain(t *testing.T) {
 			}
 			check(t, rep.Providers[0], c.a)
 			check(t, rep.Providers[1], c.b)
+			if rep.Scoring.Weights[catalog.PartialGap] != 0.5 || len(rep.Scoring.DefaultAccepted) != 4 {
+				t.Errorf("scoring %+v", rep.Scoring)
+			}
 		})
 	}
 	t.Run("shortfall reasons say why", func(t *testing.T) {

@@ -265,6 +265,16 @@ func (s *Service) Compare(ctx context.Context, req CompareRequest, access Access
 	if n > MaxProviders {
 		return nil, invalidf("providers: at most %d providers and submissions together, got %d", MaxProviders, n)
 	}
+	for i, p := range req.Providers {
+		if strings.TrimSpace(p) == "" {
+			return nil, invalidf("providers[%d]: empty provider id", i)
+		}
+	}
+	for i, id := range req.Submissions {
+		if strings.TrimSpace(id) == "" {
+			return nil, invalidf("submissions[%d]: empty submission id", i)
+		}
+	}
 	var prof *Profile
 	target := req.Catalog
 	if req.Profile != "" {

@@ -2,6 +2,7 @@ package compare_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,6 +81,19 @@ func TestServiceResolvesTargetsAndSubmissions(t *testing.T) {
 				}
 			})
 		}
+		t.Run("an empty provider id is refused naming its position", func(t *testing.T) {
+			_, err := svc.Compare(ctx, compare.CompareRequest{Catalog: "base@1", Providers: []string{"acme", " "}}, compare.Access{})
+			if cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), "providers[1]") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+		t.Run("a draft is refused when access says so", func(t *testing.T) {
+			must(as.PutSubmission(ctx, &assess.Submission{ID: "draft", Questionnaire: "srcq@1", Provider: "acme"}))
+			_, err := svc.Compare(ctx, compare.CompareRequest{Catalog: "base@1", Submissions: []string{"draft"}}, compare.Access{Draft: func(string) bool { return false }})
+			if cloudtrust.ErrorCode(err) != cloudtrust.EFORBIDDEN {
+				t.Fatalf("err = %v", err)
+			}
+		})
 		t.Run("a profile is checked against its catalog", func(t *testing.T) {
 			p := &compare.Profile{ID: "p", Org: "o", Name: "n", Catalog: "base-mod@1", Requirements: []compare.Requirement{{Control: "B-2"}, {Control: "b-1"}}}
 			if err := svc.CheckProfile(ctx, p); cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || err.Error() == "" {

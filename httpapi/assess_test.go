@@ -72,7 +72,7 @@ func TestQuestionnaireAPI(t *testing.T) {
 			{name: "the complete draft submits", method: "POST", path: "/api/v1/submissions/sub-x/submit", token: adminToken, status: 200, want: `"status":"submitted"`},
 			{name: "a submitted submission cannot change", method: "PUT", path: "/api/v1/submissions/sub-x", token: adminToken, ctype: "application/json",
 				body: []byte(`{"questionnaire":"caiq@4.1.0","status":"draft","responses":[]}`), status: 409},
-			{name: "a reader may not read submissions (providers' answers)", method: "GET", path: "/api/v1/submissions/sub-x", token: readerToken, status: 403},
+			{name: "a reader outside the provider sees another provider's submission as not found", method: "GET", path: "/api/v1/submissions/sub-x", token: readerToken, status: 404},
 			{name: "and lists none of them", method: "GET", path: "/api/v1/submissions", token: readerToken, status: 200, want: `"submissions":[]`},
 			{name: "the list shows both", method: "GET", path: "/api/v1/submissions?questionnaire=caiq@4.1.0", token: adminToken, status: 200, want: `"id":"sub-x"`},
 			{name: "the CSV form", method: "GET", path: "/api/v1/submissions/sub-x?format=csv", token: adminToken, status: 200, want: "WDG-01.1,Does the organisation polish WDG-01 item 1 weekly?,Yes,CSP-owned"},
@@ -87,7 +87,7 @@ func TestQuestionnaireAPI(t *testing.T) {
 					}
 				}},
 			{name: "a questionnaire with submissions cannot be deleted", method: "DELETE", path: "/api/v1/questionnaires/caiq@4.1.0", token: adminToken, status: 409},
-			{name: "a reader may not delete a submission", method: "DELETE", path: "/api/v1/submissions/sub-j", token: readerToken, status: 403},
+			{name: "a reader outside the provider may not delete a submission (not found)", method: "DELETE", path: "/api/v1/submissions/sub-j", token: readerToken, status: 404},
 			{name: "the draft deletes", method: "DELETE", path: "/api/v1/submissions/sub-j", token: adminToken, status: 204},
 			{name: "a deleted submission is 404", method: "GET", path: "/api/v1/submissions/sub-j", token: adminToken, status: 404},
 		}

@@ -166,11 +166,11 @@ func TestCompareAPI(t *testing.T) {
 						t.Fatalf("provider heading Scores!C1 = %q, want the organisation's name", v)
 					}
 				}},
-			{name: "a customer may not read suggestions from a provider's submission", method: "GET", path: "/api/v1/submissions/sub-a/suggestions?target=tgt@1", token: tok["cust-viewer"], status: 403},
+			{name: "a customer may not read suggestions from a provider's submission", method: "GET", path: "/api/v1/submissions/sub-a/suggestions?target=tgt@1", token: tok["cust-viewer"], status: 404},
 			{name: "the provider reads suggestions with path and gap level", method: "GET", path: "/api/v1/submissions/sub-a/suggestions?target=tgt@1", token: tok["acme-editor"], status: 200,
 				want: []string{`"control":"ac-2"`, `"gapLevel":"no-gap"`, `"set":"ccm->tgt"`, `"field":"answer"`, `"suggested":2`}},
 			{name: "suggestions for an unknown target are not found", method: "GET", path: "/api/v1/submissions/sub-a/suggestions?target=nope@1", token: tok["acme-editor"], status: 404},
-			{name: "a customer may not prefill a provider's draft", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["cust-owner"], body: map[string]any{"target": "tgtq@1"}, status: 403},
+			{name: "a customer may not prefill a provider's draft", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["cust-owner"], body: map[string]any{"target": "tgtq@1"}, status: 404},
 			{name: "the provider prefills a new draft on request", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["acme-editor"],
 				body: map[string]any{"target": "tgtq@1", "id": "sub-p"}, status: 201, want: []string{`"submission":"sub-p"`, `"status":"draft"`, `"filled":2`, `"questionId":"AC-1.1"`}},
 			{name: "the prefilled draft is a draft of the provider", method: "GET", path: "/api/v1/submissions/sub-p", token: tok["acme-editor"], status: 200, want: []string{`"status":"draft"`, `"provider":"acme"`, `"questionId":"AC-2.1"`}},
@@ -182,7 +182,7 @@ func TestCompareAPI(t *testing.T) {
 			{name: "completing another provider's draft is refused", method: "POST", path: "/api/v1/submissions/sub-a/prefill", token: tok["acme-editor"],
 				body: map[string]any{"target": "tgtq@1", "into": "sub-b"}, status: 403},
 			{name: "the OSCAL export is assessment-results", method: "GET", path: "/api/v1/submissions/sub-a/oscal", token: tok["acme-editor"], status: 200, want: []string{`"assessment-results"`, `"control-id": "A_A-01"`}},
-			{name: "a customer may not export a provider's submission", method: "GET", path: "/api/v1/submissions/sub-a/oscal", token: tok["cust-viewer"], status: 403},
+			{name: "a customer may not export a provider's submission", method: "GET", path: "/api/v1/submissions/sub-a/oscal", token: tok["cust-viewer"], status: 404},
 			{name: "a customer viewer may not create profiles", method: "POST", path: "/api/v1/profiles", token: tok["cust-viewer"], body: profile, status: 403},
 			{name: "a customer owner creates a profile", method: "POST", path: "/api/v1/profiles", token: tok["cust-owner"], body: profile, status: 201, want: []string{`"ownership":["CSC-owned"]`}},
 			{name: "another customer may not read it", method: "GET", path: "/api/v1/profiles/prof-1", token: tok["other-owner"], status: 403},

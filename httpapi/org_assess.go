@@ -45,16 +45,11 @@ func (s *Server) inAuditorOrg(ctx context.Context, c *call) (bool, error) {
 	return false, nil
 }
 
-// requireSubmissionRead is canReadSubmission as an EFORBIDDEN error.
-func (s *Server) requireSubmissionRead(ctx context.Context, c *call, sub *assess.Submission) error {
-	ok, err := s.canReadSubmission(ctx, c, sub.Provider, sub.Status)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return forbiddenf("submission %s: reading it needs membership of its provider organisation %q (or, once submitted, of an auditor organisation)", sub.ID, sub.Provider)
-	}
-	return nil
+// hideSubmission is the answer to a caller who may not read a submission:
+// the same not-found error as for an id that does not exist, so that ids
+// of other providers' submissions cannot be probed.
+func hideSubmission(id string) error {
+	return cloudtrust.Errorf(cloudtrust.ENOTFOUND, "submission %q not found", id)
 }
 
 // requireSubmissionWrite checks that the caller is an owner or editor of
@@ -86,7 +81,9 @@ func (s *Server) filterSubmissions(ctx context.Context, c *call, list []assess.S
 
 // submissionAuth wraps a /submissions/{id} handler: it authenticates,
 // loads the submission and checks that the caller may read it (write
-// false) or write it (write true: owner or editor of its provider). A PUT
+// false) or write it (write true: owner or editor of its provider). A
+// caller who may not read it gets 404, as for an id that does not exist;
+// one who may read but not write gets 403. A PUT
 // of a submission that does not exist yet goes through; the handler checks
 // the provider named in the body.
 func (s *Server) submissionAuth(write bool, h handler) handler {
@@ -100,10 +97,12 @@ func (s *Server) submissionAuth(write bool, h handler) handler {
 			s.Error(w, r, err)
 			return
 		}
-		if write {
+		readable, err := s.canReadSubmission(r.Context(), c, sub.Provider, sub.Status)
+		if err == nil && !readable {
+			err = hideSubmission(sub.ID)
+		}
+		if err == nil && write {
 			err = s.requireSubmissionWrite(c, sub.Provider)
-		} else {
-			err = s.requireSubmissionRead(r.Context(), c, sub)
 		}
 		if err != nil {
 			s.Error(w, r, err)

@@ -127,7 +127,9 @@ func (w *orgWorld) submission(id, provider string, submit bool) {
 type expect struct {
 	ok    int
 	allow []string // callers answered ok
-	other int      // everybody else but anon (anon always gets 401)
+	// readers get 403 (callers who may read but not write; allowHidden)
+	readers []string
+	other   int // everybody else but anon (anon always gets 401)
 }
 
 // authorized is the status of allowed callers of endpoints owned by other
@@ -145,6 +147,13 @@ func (x expect) passes(caller string, status int) bool {
 
 func allow(ok int, callers ...string) expect { return expect{ok: ok, allow: callers, other: 403} }
 
+// allowHidden is allow for a resource that is hidden from callers who may
+// not read it: readers (who are not in allowed) get 403, everyone else the
+// same 404 as for an id that does not exist.
+func allowHidden(ok int, allowed, readers []string) expect {
+	return expect{ok: ok, allow: allowed, readers: readers, other: 404}
+}
+
 // everyone is every authenticated caller.
 var everyone = []string{"admin", "ownerA", "editorA", "viewerA", "ownerB", "auditor", "regop"}
 
@@ -157,6 +166,11 @@ func (x expect) status(caller string) int {
 			return x.ok
 		}
 	}
+	for _, c := range x.readers {
+		if c == caller {
+			return 403
+		}
+	}
 	return x.other
 }
 
@@ -166,6 +180,7 @@ func (x expect) status(caller string) int {
 func TestOrgAuthorizationMatrix(t *testing.T) {
 	membersA := []string{"admin", "ownerA", "editorA", "viewerA"}
 	writersA := []string{"admin", "ownerA", "editorA"}
+	readersA := []string{"viewerA"} // members of A who may read but not write
 	rows := []struct {
 		method, path string
 		body         func(w *orgWorld, caller string) any // nil: no body
@@ -197,20 +212,20 @@ func TestOrgAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/submissions", func(w *orgWorld, c string) any {
 			return map[string]any{"id": "new-" + c, "questionnaire": w.wb.Questionnaire.ID(), "provider": "prov-a", "responses": w.wb.Responses}
 		}, allow(201, writersA...)},
-		{"GET", "/api/v1/submissions/sub-a-draft", nil, allow(200, membersA...)},
-		{"GET", "/api/v1/submissions/sub-a-sub", nil, allow(200, append(membersA, "auditor")...)},
+		{"GET", "/api/v1/submissions/sub-a-draft", nil, allowHidden(200, membersA, nil)},
+		{"GET", "/api/v1/submissions/sub-a-sub", nil, allowHidden(200, append(membersA, "auditor"), nil)},
 		{"PUT", "/api/v1/submissions/draft-{caller}", func(w *orgWorld, c string) any {
 			return map[string]any{"questionnaire": w.wb.Questionnaire.ID(), "provider": "prov-a", "responses": w.wb.Responses[:3]}
-		}, allow(200, writersA...)},
-		{"DELETE", "/api/v1/submissions/del-{caller}", nil, allow(204, writersA...)},
-		{"GET", "/api/v1/submissions/sub-a-draft/problems", nil, allow(200, membersA...)},
-		{"GET", "/api/v1/submissions/sub-a-sub/problems", nil, allow(200, append(membersA, "auditor")...)},
-		{"POST", "/api/v1/submissions/tosubmit-{caller}/submit", nil, allow(200, writersA...)},
-		{"POST", "/api/v1/submissions/sub-a-sub/workbook", func(w *orgWorld, _ string) any { return w.xlsx }, allow(200, append(membersA, "auditor")...)},
+		}, allowHidden(200, writersA, readersA)},
+		{"DELETE", "/api/v1/submissions/del-{caller}", nil, allowHidden(204, writersA, readersA)},
+		{"GET", "/api/v1/submissions/sub-a-draft/problems", nil, allowHidden(200, membersA, nil)},
+		{"GET", "/api/v1/submissions/sub-a-sub/problems", nil, allowHidden(200, append(membersA, "auditor"), nil)},
+		{"POST", "/api/v1/submissions/tosubmit-{caller}/submit", nil, allowHidden(200, writersA, readersA)},
+		{"POST", "/api/v1/submissions/sub-a-sub/workbook", func(w *orgWorld, _ string) any { return w.xlsx }, allowHidden(200, append(membersA, "auditor"), nil)},
 		// The answer library's submission endpoints (compare.go) use the same checks.
-		{"GET", "/api/v1/submissions/sub-a-draft/suggestions?target=nist-800-53@5.1.1", nil, allow(authorized, membersA...)},
-		{"GET", "/api/v1/submissions/sub-a-sub/oscal", nil, allow(authorized, append(membersA, "auditor")...)},
-		{"POST", "/api/v1/submissions/sub-a-draft/prefill", func(*orgWorld, string) any { return map[string]any{} }, allow(authorized, writersA...)},
+		{"GET", "/api/v1/submissions/sub-a-draft/suggestions?target=nist-800-53@5.1.1", nil, allowHidden(authorized, membersA, nil)},
+		{"GET", "/api/v1/submissions/sub-a-sub/oscal", nil, allowHidden(authorized, append(membersA, "auditor"), nil)},
+		{"POST", "/api/v1/submissions/sub-a-draft/prefill", func(*orgWorld, string) any { return map[string]any{} }, allowHidden(authorized, writersA, readersA)},
 	}
 	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
 		w := newOrgWorld(t, db)

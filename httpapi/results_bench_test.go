@@ -138,7 +138,7 @@ func benchResultIngest(b *testing.B, dialect string, clients int) {
 		return out
 	}(b.N)
 	b.ResetTimer()
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), processCPU()
 	next := make(chan int, b.N)
 	for k := 0; k < b.N; k++ {
 		next <- k
@@ -168,9 +168,13 @@ func benchResultIngest(b *testing.B, dialect string, clients int) {
 	if msg, ok := <-fail; ok {
 		b.Fatal(msg)
 	}
-	ingest := time.Since(t0)
+	ingest, cpu := time.Since(t0), processCPU()-cpu0
 	b.StopTimer()
 	rows := b.N * perBatch
+	if cpu > 0 {
+		// This process only: on PostgreSQL the server's work is not in it.
+		b.ReportMetric(float64(cpu.Microseconds())/float64(rows), "cpu-us/result")
+	}
 	var size, count int64
 	sizeQuery := "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'results'"
 	if dialect == "postgres" {
@@ -195,7 +199,11 @@ func benchResultIngest(b *testing.B, dialect string, clients int) {
 		}
 	}
 	if dialect == "sqlite" {
+		cpu0 := processCPU()
 		bareRate := float64(rows) / bareInsert(b, rows).Seconds()
+		if cpu := processCPU() - cpu0; cpu > 0 {
+			b.ReportMetric(float64(cpu.Microseconds())/float64(rows), "bare-cpu-us/row")
+		}
 		b.ReportMetric(bareRate, "bare-rows/s")
 		b.ReportMetric(rate/bareRate, "ratio")
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,43 +99,65 @@ func (s *RegistryStore) conflict(ctx context.Context, tx *sql.Tx, e *registry.En
 
 // CreateEntry implements registry.Store.
 func (s *RegistryStore) CreateEntry(ctx context.Context, e *registry.Entry) error {
+	return s.CreateEntries(ctx, []*registry.Entry{e})
+}
+
+// CreateEntries is CreateEntry for many entries in one transaction (bulk
+// loads): all are stored or none. An entry given already revoked gets its
+// "revoked" event.
+func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.Entry) error {
 	now := s.clock.Now().UTC()
-	if e.PostedAt.IsZero() {
-		e.PostedAt = now
-	}
-	if err := assignID(&e.ID); err != nil {
-		return err
-	}
-	e.PostedAt = e.PostedAt.UTC()
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	e.History = append([]registry.Event{{At: e.PostedAt, Type: registry.EventPosted, Detail: string(e.Level)}}, e.History...)
-	args, err := rowArgs(e)
-	if err != nil {
-		return err
-	}
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		if err := s.conflict(ctx, tx, e); err != nil {
+	rows := make([][]any, len(entries))
+	histories := make([][]registry.Event, len(entries))
+	for i, e := range entries {
+		if e.PostedAt.IsZero() {
+			e.PostedAt = now
+		}
+		if err := assignID(&e.ID); err != nil {
 			return err
 		}
-		var seq int64
-		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO registry_entries (id, provider, service, level, submission, ref, search, posted_at,
-			starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, args...)...).Scan(&seq)
+		e.PostedAt = e.PostedAt.UTC()
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		args, err := rowArgs(e)
 		if err != nil {
-			return translate(err)
-		}
-		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, false); err != nil {
 			return err
 		}
-		return s.addEvents(ctx, tx, seq, e.History)
+		rows[i] = args
+		h := append([]registry.Event{{At: e.PostedAt, Type: registry.EventPosted, Detail: string(e.Level)}}, e.History...)
+		if !e.RevokedAt.IsZero() && !slices.ContainsFunc(h, func(ev registry.Event) bool { return ev.Type == registry.EventRevoked }) {
+			h = append(h, registry.Event{At: e.RevokedAt, Type: registry.EventRevoked, Detail: e.RevokeReason})
+		}
+		histories[i] = h
+	}
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		for i, e := range entries {
+			if err := s.conflict(ctx, tx, e); err != nil {
+				return err
+			}
+			var seq int64
+			err := tx.QueryRowContext(ctx, s.q(`INSERT INTO registry_entries (id, provider, service, level, submission, ref, search, posted_at,
+				starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status, body)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, rows[i]...)...).Scan(&seq)
+			if err != nil {
+				return translate(err)
+			}
+			if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, false); err != nil {
+				return err
+			}
+			if err := s.addEvents(ctx, tx, seq, histories[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		e.History = e.History[1:]
 		return err
 	}
-	e.Status = e.StatusAt(now)
+	for i, e := range entries {
+		e.History, e.Status = histories[i], e.StatusAt(now)
+	}
 	return nil
 }
 

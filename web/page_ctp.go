@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -197,15 +198,25 @@ func (c *statusCounts) add(status string) {
 	}
 }
 
+// newMeasurementRow describes m; Value is filled in by withValue, only
+// for the rows a page shows.
 func newMeasurementRow(m *ctp.Measurement) measurementRow {
-	row := measurementRow{M: m, Value: "no result yet", Label: "no objective"}
+	row := measurementRow{M: m, Label: "no objective"}
 	if m.Result != nil {
-		row.Value = summarizeResult(m.Result.Value)
 		row.Updated = m.Result.UpdateTime
 	}
 	if m.Objective != nil {
 		row.Status = string(m.Objective.Status)
 		row.Label = statusLabel(row.Status)
+	}
+	return row
+}
+
+// withValue returns the row with its result summary.
+func (row measurementRow) withValue() measurementRow {
+	row.Value = "no result yet"
+	if row.M.Result != nil {
+		row.Value = summarizeResult(row.M.Result.Value)
 	}
 	return row
 }
@@ -223,7 +234,9 @@ func statusLabel(status string) string {
 }
 
 // loadTree reads the service view's assets, attributes and measurements
-// that a may read, at most maxTreeMeasures measurements.
+// that a may read, at most maxTreeMeasures measurements. Assets and
+// attributes are read by up to treeWorkers goroutines (one list and one
+// bulk read per attribute dominate the page's time).
 func (s *Server) loadTree(ctx context.Context, a ctpAccess, sv *ctp.ServiceView) (*viewTree, error) {
 	st := s.cfg.CTP
 	t := &viewTree{View: sv}
@@ -231,72 +244,163 @@ func (s *Server) loadTree(ctx context.Context, a ctpAccess, sv *ctp.ServiceView)
 	if err != nil {
 		return nil, err
 	}
-	reader, bulk := st.(ctp.MeasurementReader)
-	for _, ai := range assets.Items {
-		as, err := st.Asset(ctx, ai.ID)
+	// Phase 1: each asset and the names of its attributes.
+	nodes := make([]*assetNode, len(assets.Items))
+	err = parallel(ctx, len(assets.Items), func(i int) error {
+		as, err := st.Asset(ctx, assets.Items[i].ID)
 		if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
-			continue
+			return nil
 		} else if err != nil {
-			return nil, err
+			return err
 		}
 		if !a.allowed(as.AccessTags) {
-			continue
+			return nil
 		}
-		an := assetNode{Asset: as}
 		// The visibility filter of the list is the rule of a.allowed, so
 		// the listed names suffice: no read per attribute.
 		attrs, err := a.list(ctx, st, ctp.KindAttribute, ctp.Ref{Kind: ctp.KindAsset, ID: as.ID}, ctp.ListOptions{})
 		if err != nil && cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
-			return nil, err
+			return err
 		}
-		for i := 0; attrs != nil && i < len(attrs.Items); i++ {
-			at := &ctp.Attribute{ID: attrs.Items[i].ID, Name: attrs.Items[i].Name, AssetID: as.ID, ServiceViewID: sv.ID}
-			node := attributeNode{Attribute: at}
-			room := maxTreeMeasures - t.Total
-			if room <= 0 {
-				t.Truncated = true
-				break
+		an := &assetNode{Asset: as}
+		for k := 0; attrs != nil && k < len(attrs.Items); k++ {
+			at := &ctp.Attribute{ID: attrs.Items[k].ID, Name: attrs.Items[k].Name, AssetID: as.ID, ServiceViewID: sv.ID}
+			an.Attributes = append(an.Attributes, attributeNode{Attribute: at})
+		}
+		nodes[i] = an
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Phase 2: the measurements of every attribute.
+	var slots []*attributeNode
+	for _, an := range nodes {
+		if an == nil {
+			continue
+		}
+		for k := range an.Attributes {
+			slots = append(slots, &an.Attributes[k])
+		}
+	}
+	err = parallel(ctx, len(slots), func(i int) error {
+		ms, err := s.attributeMeasurements(ctx, a, slots[i].Attribute.ID, maxTreeMeasures+1)
+		slots[i].Measurements = ms
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Assemble in tree order, counting and truncating.
+	for _, an := range nodes {
+		if an == nil {
+			continue
+		}
+		for k := range an.Attributes {
+			node := &an.Attributes[k]
+			if room := maxTreeMeasures - t.Total; len(node.Measurements) > room {
+				node.Measurements, t.Truncated = node.Measurements[:room], true
 			}
-			ms, err := a.listAll(ctx, st, ctp.KindMeasurement, ctp.Ref{Kind: ctp.KindAttribute, ID: at.ID}, ctp.ListOptions{Items: room + 1})
-			if err != nil && cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
-				return nil, err
-			}
-			if ms != nil && len(ms.Items) > room {
-				ms.Items, t.Truncated = ms.Items[:room], true
-			}
-			var found map[string]*ctp.Measurement
-			if ms != nil && bulk && len(ms.Items) > 0 {
-				ids := make([]string, len(ms.Items))
-				for k, it := range ms.Items {
-					ids[k] = it.ID
-				}
-				if found, err = reader.MeasurementsByID(ctx, ids); err != nil {
-					return nil, err
-				}
-			}
-			for k := 0; ms != nil && k < len(ms.Items); k++ {
-				m := found[ms.Items[k].ID]
-				if !bulk {
-					m, err = st.Measurement(ctx, ms.Items[k].ID)
-					if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
-						continue
-					} else if err != nil {
-						return nil, err
-					}
-				}
-				if m == nil || !a.allowed(m.AccessTags) {
-					continue
-				}
-				row := newMeasurementRow(m)
+			for _, row := range node.Measurements {
 				t.Counts.add(row.Status)
-				node.Measurements = append(node.Measurements, row)
-				t.Total++
 			}
-			an.Attributes = append(an.Attributes, node)
+			t.Total += len(node.Measurements)
 		}
-		t.Assets = append(t.Assets, an)
+		t.Assets = append(t.Assets, *an)
 	}
 	return t, nil
+}
+
+// attributeMeasurements reads up to limit measurements of an attribute
+// that a may read, in creation order.
+func (s *Server) attributeMeasurements(ctx context.Context, a ctpAccess, attributeID string, limit int) ([]measurementRow, error) {
+	st := s.cfg.CTP
+	ms, err := a.listAll(ctx, st, ctp.KindMeasurement, ctp.Ref{Kind: ctp.KindAttribute, ID: attributeID}, ctp.ListOptions{Items: limit})
+	if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND || (err == nil && len(ms.Items) == 0) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var found map[string]*ctp.Measurement
+	reader, bulk := st.(ctp.MeasurementReader)
+	if bulk {
+		ids := make([]string, len(ms.Items))
+		for k, it := range ms.Items {
+			ids[k] = it.ID
+		}
+		if found, err = reader.MeasurementsByID(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	var out []measurementRow
+	for _, it := range ms.Items {
+		m := found[it.ID]
+		if !bulk {
+			m, err = st.Measurement(ctx, it.ID)
+			if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		if m == nil || !a.allowed(m.AccessTags) {
+			continue
+		}
+		out = append(out, newMeasurementRow(m))
+	}
+	return out, nil
+}
+
+// treeWorkers bounds the concurrent reads of one tree.
+const treeWorkers = 4
+
+// parallel runs fn(0..n-1) on up to treeWorkers goroutines and returns the
+// first error; after an error the remaining calls are skipped.
+func parallel(ctx context.Context, n int, fn func(i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	var (
+		mu    sync.Mutex
+		next  int
+		first error
+		wg    sync.WaitGroup
+	)
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first != nil || next >= n {
+			return 0, false
+		}
+		next++
+		return next - 1, true
+	}
+	for w := 0; w < min(treeWorkers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i, ok := take()
+				if !ok {
+					return
+				}
+				err := fn(i)
+				if err == nil {
+					err = ctx.Err()
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // triggerRow is one trigger as the consoles show it.
@@ -562,7 +666,11 @@ func (t *viewTree) window(page int) (*viewTree, pager) {
 			s, e := max(lo-i, 0), min(hi-i, n)
 			i += n
 			if s < e {
-				na.Attributes = append(na.Attributes, attributeNode{Attribute: at.Attribute, Measurements: at.Measurements[s:e]})
+				rows := make([]measurementRow, 0, e-s)
+				for _, row := range at.Measurements[s:e] {
+					rows = append(rows, row.withValue())
+				}
+				na.Attributes = append(na.Attributes, attributeNode{Attribute: at.Attribute, Measurements: rows})
 			} else if n == 0 && i >= lo && i < hi {
 				na.Attributes = append(na.Attributes, attributeNode{Attribute: at.Attribute})
 			}

@@ -74,6 +74,13 @@ type Config struct {
 	// Consoles is the configuration of the console pages (H8's file
 	// config_consoles.go).
 	Consoles ConsoleConfig
+	// Assess is the configuration of the questionnaire and evidence pages
+	// of the provider console (page_assess_config.go).
+	Assess AssessConfig
+	// Assurance is the configuration of the auditor console, the
+	// comparison, access requests and system status (H10's file
+	// page_auditor_config.go).
+	Assurance AssuranceConfig
 }
 
 // Server is the web UI, an http.Handler.
@@ -88,6 +95,8 @@ type Server struct {
 	limiter *limiter
 	// consoles holds the console pages' caches (page_ctp_history.go).
 	consoles consoleState
+	// status holds the status page's last ingest sample (page_status.go).
+	status statusState
 }
 
 // New builds the web UI. It fails only when an embedded template does not
