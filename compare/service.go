@@ -204,7 +204,8 @@ func (s *Service) Prefill(ctx context.Context, req PrefillRequest) (*library.Pre
 			return nil, err
 		}
 		if into.Provider != src.Submission.Provider {
-			return nil, cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "into: draft %s belongs to provider %q, not to %q whose answers are the source", into.ID, into.Provider, src.Submission.Provider)
+			// Another provider's submission is not revealed.
+			return nil, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "submission %q not found", req.Into)
 		}
 	}
 	if req.ID != "" {
@@ -248,7 +249,8 @@ type CompareRequest struct {
 }
 
 // Access says what the caller may use: drafts of a provider (true only
-// for its own members) and a profile. Nil functions allow everything.
+// for its own members; other drafts answer ENOTFOUND like missing ones)
+// and a profile. Nil functions allow everything.
 type Access struct {
 	Draft   func(provider string) bool
 	Profile func(p *Profile) error
@@ -319,7 +321,9 @@ func (s *Service) Compare(ctx context.Context, req CompareRequest, access Access
 		}
 		sub := src.Submission
 		if sub.Status != assess.StatusSubmitted && access.Draft != nil && !access.Draft(sub.Provider) {
-			return nil, cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "submissions[%d]: %s is a draft; only members of provider %q may compare it", i, id, sub.Provider)
+			// As for GET /submissions/{id}: another provider's draft is
+			// indistinguishable from a missing submission.
+			return nil, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "submission %q not found", id)
 		}
 		if seen[sub.ID] {
 			return nil, invalidf("submissions[%d]: %s named twice", i, id)

@@ -4,7 +4,8 @@ package httpapi
 // authenticated caller may compare providers on their submitted
 // submissions; a draft named explicitly needs membership of its provider
 // (drafts stay private to the provider), and a profile membership of the
-// customer organisation owning it.
+// customer organisation owning it. Others' drafts and profiles answer 404,
+// like missing ones.
 
 import (
 	"bytes"
@@ -67,7 +68,12 @@ func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request, c *call) 
 		Draft: func(provider string) bool {
 			return c.isAdmin() || (provider != "" && roleIn(c.memberships(), provider, nil))
 		},
-		Profile: func(p *compare.Profile) error { return s.requireOrg(c, p.Org) },
+		Profile: func(p *compare.Profile) error {
+			if s.requireOrg(c, p.Org) != nil {
+				return hideProfile(p.ID)
+			}
+			return nil
+		},
 	}
 	rep, err := s.compareService().Compare(r.Context(), req, access)
 	if err != nil {

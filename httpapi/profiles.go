@@ -73,19 +73,21 @@ func (s *Server) handleProfileCreate(w http.ResponseWriter, r *http.Request, c *
 }
 
 // profileFor loads the profile of the path and checks the caller's role in
-// its organisation (any role when write is false).
+// its organisation (any role when write is false). A profile of an
+// organisation the caller is not a member of answers 404, like a missing
+// one: profile ids are not probed.
 func (s *Server) profileFor(r *http.Request, c *call, write bool) (*compare.Profile, error) {
 	p, err := s.cfg.Profiles.Profile(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
-	if write {
-		err = s.requireOrg(c, p.Org, profileWriters...)
-	} else {
-		err = s.requireOrg(c, p.Org)
+	if s.requireOrg(c, p.Org) != nil {
+		return nil, hideProfile(p.ID)
 	}
-	if err != nil {
-		return nil, err
+	if write {
+		if err := s.requireOrg(c, p.Org, profileWriters...); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -144,4 +146,9 @@ func (s *Server) handleProfileDelete(w http.ResponseWriter, r *http.Request, c *
 		return
 	}
 	writeNoContent(w)
+}
+
+// hideProfile is the answer for a profile the caller may not see.
+func hideProfile(id string) error {
+	return cloudtrust.Errorf(cloudtrust.ENOTFOUND, "profile %q not found", id)
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"runtime"
@@ -217,22 +216,37 @@ func prepWorkers(lines int) int {
 }
 
 // parallel runs fn(lo, hi) on contiguous parts of [0, n) on workers
-// goroutines and waits for them.
+// goroutines and waits for them. A panic in fn is raised again in the
+// caller's goroutine, as if fn had run there.
 func parallel(n, workers int, fn func(lo, hi int)) {
 	if workers <= 1 {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		panicked any
+	)
 	per := (n + workers - 1) / workers
 	for lo := 0; lo < n; lo += per {
 		wg.Add(1)
 		go func(lo, hi int) {
 			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					panicked = p
+					mu.Unlock()
+				}
+			}()
 			fn(lo, hi)
 		}(lo, min(lo+per, n))
 	}
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 }
 
 // prepareBatch checks every line before the transaction: parsing (a fast
@@ -413,7 +427,12 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([][]byte, er
 	if err != nil || (mt != "application/x-ndjson" && mt != "application/json") {
 		return nil, cloudtrust.Errorf(eUnsupportedMediaType, "Content-Type %q is not supported: send application/x-ndjson (one JSON object per line) or application/json (an array)", ct)
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.ingest.cfg.MaxBytes))
+	var body bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= s.ingest.cfg.MaxBytes {
+		body.Grow(int(n) + bytes.MinRead) // one allocation for the whole body
+	}
+	_, err = body.ReadFrom(http.MaxBytesReader(w, r.Body, s.ingest.cfg.MaxBytes))
+	data := body.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -257,11 +257,12 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 		order = s.evaluateItems(items, states, errs, change, work, stop)
 	}()
 	var werr error
+	hw := s.newHistoryWriter(tx, received)
 	for c := range work {
 		if werr != nil {
 			continue // drain until the evaluation notices stop
 		}
-		if err := s.insertResults(ctx, tx, c.rows, received); err != nil {
+		if err := hw.insert(ctx, c.rows); err != nil {
 			werr = err
 		}
 		for _, l := range c.logs {
@@ -482,7 +483,7 @@ func (s *CTPStore) evaluateItems(items []ctp.BatchItem, states map[string]*batch
 // resultKey is the primary key of a history row.
 type resultKey struct{ seq, t int64 }
 
-// resultRow is a history row waiting to be written by insertResults.
+// resultRow is a history row waiting to be written by historyWriter.
 type resultRow struct {
 	seq, t    int64
 	value     string
@@ -543,14 +544,27 @@ const resultUpsert = ` ON CONFLICT (measurement_seq, update_time) DO UPDATE SET 
 // parameters costs more than it saves in statement executions).
 var resultInsertSizes = []int{16, 4, 1}
 
-// insertResults writes history rows (no two with the same key) received
-// at received. SQLite gets multi-row INSERT statements, prepared once per
-// size; PostgreSQL one INSERT … SELECT FROM unnest(arrays) for the batch.
-func (s *CTPStore) insertResults(ctx context.Context, tx *sql.Tx, rows []resultRow, received int64) error {
+// historyWriter writes the history rows of one transaction: on SQLite
+// with multi-row INSERT statements bound to the transaction once per size;
+// on PostgreSQL with one INSERT … SELECT FROM unnest(arrays) per call.
+type historyWriter struct {
+	s        *CTPStore
+	tx       *sql.Tx
+	received int64
+	stmts    map[int]boundStmt
+	args     []any
+}
+
+func (s *CTPStore) newHistoryWriter(tx *sql.Tx, received int64) *historyWriter {
+	return &historyWriter{s: s, tx: tx, received: received, stmts: map[int]boundStmt{}}
+}
+
+// insert writes rows, which must not repeat a key on PostgreSQL.
+func (w *historyWriter) insert(ctx context.Context, rows []resultRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if s.d.name == "postgres" {
+	if w.s.d.name == "postgres" {
 		seqs, times := make([]int64, len(rows)), make([]int64, len(rows))
 		values := make([]string, len(rows))
 		auths, sigs := make([]*string, len(rows)), make([]*string, len(rows))
@@ -558,12 +572,11 @@ func (s *CTPStore) insertResults(ctx context.Context, tx *sql.Tx, rows []resultR
 			seqs[i], times[i], values[i] = r.seq, r.t, r.value
 			auths[i], sigs[i] = anyString(r.auth), anyString(r.sig)
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature)
+		_, err := w.s.exec(ctx, w.tx, `INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature)
 			SELECT u.s, u.t, CAST(? AS BIGINT), u.v, u.a, u.g FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[])) AS u(s, t, v, a, g)`+resultUpsert,
-			received, seqs, times, values, auths, sigs)
+			w.received, seqs, times, values, auths, sigs)
 		return translate(err)
 	}
-	var args []any
 	for len(rows) > 0 {
 		n := resultInsertSizes[len(resultInsertSizes)-1]
 		for _, size := range resultInsertSizes {
@@ -572,12 +585,16 @@ func (s *CTPStore) insertResults(ctx context.Context, tx *sql.Tx, rows []resultR
 				break
 			}
 		}
-		st := s.txStmt(ctx, tx, resultInsertSQL(n))
-		args = args[:0]
-		for _, r := range rows[:n] {
-			args = append(args, r.seq, r.t, received, r.value, r.auth, r.sig)
+		st, ok := w.stmts[n]
+		if !ok {
+			st = w.s.txStmt(ctx, w.tx, resultInsertSQL[n])
+			w.stmts[n] = st
 		}
-		if _, err := st.exec(ctx, args...); err != nil {
+		w.args = w.args[:0]
+		for _, r := range rows[:n] {
+			w.args = append(w.args, r.seq, r.t, w.received, r.value, r.auth, r.sig)
+		}
+		if _, err := st.exec(ctx, w.args...); err != nil {
 			return translate(err)
 		}
 		rows = rows[n:]
@@ -585,19 +602,24 @@ func (s *CTPStore) insertResults(ctx context.Context, tx *sql.Tx, rows []resultR
 	return nil
 }
 
-// resultInsertSQL is the SQLite INSERT of n history rows.
-func resultInsertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature) VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
+// resultInsertSQL holds the SQLite INSERT of n history rows for each n of
+// resultInsertSizes.
+var resultInsertSQL = func() map[int]string {
+	m := map[int]string{}
+	for _, n := range resultInsertSizes {
+		var b strings.Builder
+		b.WriteString("INSERT INTO results (measurement_seq, update_time, received_at, value, authority_id, signature) VALUES ")
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?)")
 		}
-		b.WriteString("(?,?,?,?,?,?)")
+		b.WriteString(resultUpsert)
+		m[n] = b.String()
 	}
-	b.WriteString(resultUpsert)
-	return b.String()
-}
+	return m
+}()
 
 // anyString turns an argument made by resultArgs or objectiveArgs (a
 // string, a sql.NullString or nil) into an array element.

@@ -39,11 +39,12 @@ type assessEditorData struct {
 	Percent       int
 	// Problems lists every problem (after a refused submit), each linked
 	// to its field.
-	Problems  []problemLink
-	Message   string // an error to show at the top
-	Notice    string // a success message
-	Entry     *registry.Entry
-	EntryNote string // why no registry entry exists for a submitted one
+	Problems    []problemLink
+	Message     string // an error to show at the top
+	Notice      string // a success message
+	Entry       *registry.Entry
+	EntryStatus string
+	EntryNote   string // why no registry entry exists for a submitted one
 }
 
 // assessDomain is one domain of the questionnaire.
@@ -68,7 +69,15 @@ type assessQuestion struct {
 	Owners   []choice
 	Evidence []choice
 	Other    string // references that are not evidence items
-	Msgs     map[string][]assess.Problem
+	// Msgs holds the problems shown next to each field, by field name.
+	Msgs map[string]*fieldMsgs
+}
+
+// fieldMsgs are the problems of one field and the id of their list (the
+// field's aria-describedby).
+type fieldMsgs struct {
+	ID   string
+	List []assess.Problem
 }
 
 // choice is one option of a select.
@@ -179,8 +188,8 @@ func (s *Server) problems(ctx context.Context, v *visit, q *assess.Questionnaire
 
 // editorOptions say what the editor page shows besides the submission.
 type editorOptions struct {
-	domain  int  // the open domain
-	checkAll bool // show the problems of unanswered questions too
+	domain          int  // the open domain
+	checkAll        bool // show the problems of unanswered questions too
 	message, notice string
 	problems        []problemLink
 }
@@ -246,7 +255,10 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, v *visit, 
 				aq.R = *rp
 			}
 			if rp := m.resp[qid]; rp != nil || opt.checkAll {
-				aq.Msgs = byQ[qid]
+				aq.Msgs = map[string]*fieldMsgs{}
+				for f, list := range byQ[qid] {
+					aq.Msgs[f] = &fieldMsgs{ID: fmt.Sprintf("m-%d-%s", n, f), List: list}
+				}
 			}
 			aq.fillChoices(items)
 			d.Open.Questions = append(d.Open.Questions, aq)
@@ -254,6 +266,9 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, v *visit, 
 	}
 	if sub.Status == assess.StatusSubmitted {
 		d.Entry, d.EntryNote = s.selfAssessmentOf(ctx, sub.ID)
+		if d.Entry != nil {
+			d.EntryStatus = string(d.Entry.StatusAt(v.Now))
+		}
 	}
 	s.render(w, r, v, status, "assess_editor", d)
 }
@@ -431,13 +446,13 @@ func (s *Server) handleAssessDomainPost(w http.ResponseWriter, r *http.Request, 
 
 // autosaveOut is the JSON answer of an autosave.
 type autosaveOut struct {
-	Saved     bool                           `json:"saved"`
-	Error     string                         `json:"error,omitempty"`
-	Question  string                         `json:"question"`
-	Problems  map[string][]assess.Problem    `json:"problems"`
-	Domain    *progressOut                   `json:"domain,omitempty"`
-	Overall   *progressOut                   `json:"overall,omitempty"`
-	UpdatedAt string                         `json:"updatedAt,omitempty"`
+	Saved     bool                        `json:"saved"`
+	Error     string                      `json:"error,omitempty"`
+	Question  string                      `json:"question"`
+	Problems  map[string][]assess.Problem `json:"problems"`
+	Domain    *progressOut                `json:"domain,omitempty"`
+	Overall   *progressOut                `json:"overall,omitempty"`
+	UpdatedAt string                      `json:"updatedAt,omitempty"`
 }
 
 type progressOut struct {

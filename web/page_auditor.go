@@ -192,7 +192,7 @@ type auditorReviewData struct {
 
 // loadAuditedSubmission reads submission id for the auditor console: the
 // user must belong to an auditor organisation and the submission must be
-// submitted (the API's canReadSubmission for auditors).
+// submitted (the API's canReadSubmission for auditors; others get 404).
 func (s *Server) loadAuditedSubmission(ctx context.Context, v *visit, id string) (*assess.Submission, error) {
 	if len(auditorOrgs(v)) == 0 {
 		return nil, errNotAuditor()
@@ -206,7 +206,10 @@ func (s *Server) loadAuditedSubmission(ctx context.Context, v *visit, id string)
 		return nil, err
 	}
 	if sub.Status != assess.StatusSubmitted {
-		return nil, cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "submission %s: reading it needs membership of its provider organisation %q (or, once submitted, of an auditor organisation)", sub.ID, sub.Provider)
+		// As the API: a submission the caller may not read is not found
+		// (no probing of other providers' drafts); the console reviews
+		// submitted submissions only, even for members of the provider.
+		return nil, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "submission %q not found among the submitted submissions", id)
 	}
 	return sub, nil
 }

@@ -352,7 +352,7 @@ func (s *Server) attributeMeasurements(ctx context.Context, a ctpAccess, attribu
 }
 
 // treeWorkers bounds the concurrent reads of one tree.
-const treeWorkers = 4
+const treeWorkers = 1
 
 // parallel runs fn(0..n-1) on up to treeWorkers goroutines and returns the
 // first error; after an error the remaining calls are skipped.

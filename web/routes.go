@@ -70,6 +70,35 @@ func (s *Server) routes() []route {
 		{"POST /console/customer/triggers/{id}/delete", signedIn, s.handleCustomerTriggerDeletePost},
 		{"GET /console/views/{id}/events", signedIn, s.handleConsoleEventsGet},
 		{"GET /console/views/{id}/status", signedIn, s.handleConsoleStatusGet},
+		// Auditor console, comparison, access requests, system status (H10:
+		// page_auditor*.go, page_compare.go, page_requests.go, page_status.go).
+		{"GET /console/auditor", signedIn, s.handleAuditorConsoleGet},
+		{"GET /console/auditor/submissions/{id}", signedIn, s.handleAuditorReviewGet},
+		{"POST /console/auditor/submissions/{id}/prepare", signedIn, s.handleAuditorPreparePost},
+		{"POST /console/auditor/submissions/{id}/attestations", signedIn, s.handleAuditorAttestationPost},
+		{"GET /console/auditor/entries/{id}", signedIn, s.handleAuditorEntryGet},
+		{"GET /console/compare", signedIn, s.handleCompareGet},
+		{"GET /console/compare/export.csv", signedIn, s.handleCompareExportGet("csv")},
+		{"GET /console/compare/export.xlsx", signedIn, s.handleCompareExportGet("xlsx")},
+		{"GET /console/requests", signedIn, s.handleRequestsGet},
+		{"POST /console/requests/{ar}/approve", signedIn, s.handleRequestDecidePost("approved")},
+		{"POST /console/requests/{ar}/deny", signedIn, s.handleRequestDecidePost("denied")},
+		{"POST /console/requests/{ar}/revoke", signedIn, s.handleRequestDecidePost("revoked")},
+		{"GET /console/evidence/{ev}/content", signedIn, s.handleEvidenceContentGet},
+		{"GET /admin/status", admin, s.handleStatusGet},
+		// Questionnaires and evidence of the provider console (page_assess*.go, H9).
+		{"GET /console/assess", signedIn, s.handleAssessListGet},
+		{"POST /console/assess/import", signedIn, s.handleAssessImportPost},
+		{"GET /console/assess/submissions/{id}", signedIn, s.handleAssessEditorGet},
+		{"POST /console/assess/submissions/{id}/domains/{domain}", signedIn, s.handleAssessDomainPost},
+		{"POST /console/assess/submissions/{id}/autosave", signedIn, s.handleAssessAutosavePost},
+		{"GET /console/assess/submissions/{id}/problems", signedIn, s.handleAssessProblemsGet},
+		{"POST /console/assess/submissions/{id}/import", signedIn, s.handleAssessImportIntoPost},
+		{"GET /console/assess/submissions/{id}/export", signedIn, s.handleAssessExportGet},
+		{"POST /console/assess/submissions/{id}/workbook", signedIn, s.handleAssessWorkbookPost},
+		{"POST /console/assess/submissions/{id}/submit", signedIn, s.handleAssessSubmitPost},
+		{"GET /console/evidence", signedIn, s.handleEvidenceConsoleGet},
+		{"POST /console/evidence", signedIn, s.handleEvidenceCreatePost},
 	}
 }
 

@@ -37,6 +37,9 @@ type handlerConfig struct {
 	remotes  *sqldb.FederationStore // nil: federation routes answer 501
 	// evidenceFiles is the evidence directory; nil: file uploads answer 501.
 	evidenceFiles *evidence.Files
+	// webEvidence is the API's evidence service, shared with the web UI
+	// (its mutex orders uploads and deletions); set by newHandler.
+	webEvidence *evidence.Service
 }
 
 func newHandler(h handlerConfig) http.Handler {
@@ -73,6 +76,7 @@ func newHandler(h handlerConfig) http.Handler {
 	}
 	hc.Evidence, hc.Access, hc.TrustRegistry = newEvidence(h)
 	hc.RegistryStore, hc.RegistryRunner = newRegistry(h) // registry.go
+	h.webEvidence = hc.Evidence
 	var root http.Handler = httpapi.New(hc)
 	if ui, err := newWebUI(h, root); err != nil {
 		// Only a template that does not parse: a build defect.

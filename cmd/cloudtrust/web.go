@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cloudtrust/cloudtrust/sqldb"
 	"github.com/cloudtrust/cloudtrust/web"
 )
 
@@ -23,6 +24,8 @@ func newWebUI(h handlerConfig, api http.Handler) (http.Handler, error) {
 		Fallback:      api,
 		SecureCookies: h.cfg.TLSCert != "" || strings.HasPrefix(h.cfg.BaseURL, "https://"),
 		Consoles:      consoleConfig(h),
+		Assess:        web.AssessConfig{Store: h.db.AssessStore(), Evidence: h.webEvidence, Registry: sqldb.NewRegistryStore(h.db, h.clock)},
+		Assurance:     assuranceConfig(h),
 	})
 }
 

@@ -122,6 +122,8 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 					t.Errorf("provider page lacks %q:\n%s", want, body)
 				}
 			}
+			b.Run("open the home page again", chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
+			logPaint(t, b, vp.name+" / (again, warm browser)")
 			b.Run("keyboard focus is visible", chromedp.Navigate(srv.url+"/registry"), chromedp.WaitVisible(chromedp.CSS("#q")), chromedp.Focus(chromedp.CSS("#q")))
 			outline := browser.Get(b, "read the focus outline", chromedp.Evaluate[string](`getComputedStyle(document.activeElement).outlineStyle`))
 			if outline == "none" || outline == "" {

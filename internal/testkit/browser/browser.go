@@ -200,8 +200,14 @@ const paintJS = `(() => {
 // -1 when the browser has not painted content).
 func (b *Browser) Timing() Paint {
 	b.t.Helper()
-	// The load event may still be pending right after navigation.
+	// The load event may still be pending right after navigation, and the
+	// paint entry may be recorded after it; a page that never paints
+	// content keeps FirstContentfulPaint at -1 after a short wait.
 	Get(b, "wait for load", chromedp.Poll[bool](`document.readyState === 'complete' && performance.getEntriesByType('navigation')[0].loadEventEnd > 0`))
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	chromedp.Run(ctx, chromedp.Poll[bool](`performance.getEntriesByName('first-contentful-paint').length > 0`,
+		chromedp.WithPollingTimeout(3*time.Second)))
 	return Get(b, "read performance timing", chromedp.Evaluate[Paint](paintJS))
 }
 
