@@ -76,11 +76,19 @@ type ResultStore interface {
 	PruneReceipts(ctx context.Context, cutoff time.Time) (int, error)
 }
 
-// MeasurementReader is implemented by stores that read many measurements
-// in one go, which batch ingest uses to check a batch's lines before its
-// transaction.
+// MeasurementAccess is what batch ingest checks about a measurement before
+// its transaction: that it exists, who may write it, and its metric.
+type MeasurementAccess struct {
+	ID         string
+	MetricID   string
+	AccessTags []string
+}
+
+// MeasurementReader is implemented by stores that read the access data of
+// many measurements in one go, which batch ingest uses to check a batch's
+// lines before its transaction.
 type MeasurementReader interface {
-	// MeasurementsByID returns the measurements with the given
-	// identifiers that exist, by identifier.
-	MeasurementsByID(ctx context.Context, ids []string) (map[string]*Measurement, error)
+	// MeasurementAccess returns, by identifier, the access data of the
+	// measurements with the given identifiers that exist.
+	MeasurementAccess(ctx context.Context, ids []string) (map[string]MeasurementAccess, error)
 }

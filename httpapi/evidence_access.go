@@ -157,7 +157,12 @@ func (s *Server) loadRequest(r *http.Request, c *call, requesterMayRead bool, ro
 	if err != nil {
 		return nil, err
 	}
-	if requesterMayRead && s.requireOrg(c, req.RequesterOrg) == nil {
+	requester := s.requireOrg(c, req.RequesterOrg) == nil
+	if !requester && s.requireOrg(c, req.Provider) != nil {
+		// Neither party: answer like a missing request (no probing of ids).
+		return nil, notFoundf("no such access request: %q", id)
+	}
+	if requesterMayRead && requester {
 		return req, nil
 	}
 	if err := s.requireOrg(c, req.Provider, roles...); err != nil {

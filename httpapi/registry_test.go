@@ -162,6 +162,16 @@ func TestRegistryLevels1And2(t *testing.T) {
 				e.must(c.want, "POST", "/api/v1/auditors/audit/keys", c.token, map[string]any{"pem": regPEM(t, key)})
 			})
 		}
+		t.Run("only the auditor's owner deletes its keys", func(t *testing.T) {
+			other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			r := e.must(201, "POST", "/api/v1/auditors/audit/keys", adminToken, map[string]any{"pem": regPEM(t, other)})
+			kid := r.str(t, "id")
+			e.must(401, "DELETE", "/api/v1/auditors/audit/keys/"+kid, "", nil)
+			e.must(403, "DELETE", "/api/v1/auditors/audit/keys/"+kid, e.tokens["audit/auditor"], nil)
+			e.must(403, "DELETE", "/api/v1/auditors/audit/keys/"+kid, e.tokens["star/editor"], nil)
+			e.must(204, "DELETE", "/api/v1/auditors/audit/keys/"+kid, e.tokens["audit/owner"], nil)
+			e.must(404, "DELETE", "/api/v1/auditors/audit/keys/"+kid, e.tokens["audit/owner"], nil)
+		})
 		t.Run("auditor keys are public", func(t *testing.T) {
 			r := e.must(200, "GET", "/api/v1/auditors/audit/keys", "", nil)
 			if keys := r.json(t)["keys"].([]any); len(keys) != 1 {
@@ -416,6 +426,17 @@ func TestRegistryContinuousThroughResults(t *testing.T) {
 		}
 		t.Run("a registry operator may evaluate", func(t *testing.T) {
 			e.must(200, "POST", "/api/v1/registry/"+id+"/evaluate", e.tokens["star/editor"], nil)
+		})
+		t.Run("an anonymous caller can neither relink nor evaluate", func(t *testing.T) {
+			e.must(401, "PUT", "/api/v1/registry/"+id+"/links", "", map[string]any{"links": create["links"]})
+			e.must(401, "POST", "/api/v1/registry/"+id+"/evaluate", "", nil)
+		})
+		t.Run("a self-assessment has no links", func(t *testing.T) {
+			e.submission("sub-x", "acme", "storage")
+			var p registry.Page
+			json.Unmarshal(e.must(200, "GET", "/api/v1/registry?level=self-assessment", "", nil).body, &p)
+			e.must(404, "GET", "/api/v1/registry/"+p.Entries[0].ID+"/links", "", nil)
+			e.must(400, "PUT", "/api/v1/registry/"+p.Entries[0].ID+"/links", e.tokens["acme/owner"], map[string]any{"links": create["links"]})
 		})
 	})
 }

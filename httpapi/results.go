@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -117,28 +119,22 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	changes := make([]func() *ctp.MeasurementChange, 0, len(lines))
 	// Everything that does not need the write transaction — parsing,
 	// authorisation, resultFormat validation, decoding each result for
-	// CTPScript — is done here, on all cores, so that concurrent batches
-	// share the cores and the transaction only evaluates and writes.
-	prep, err := s.prepareBatch(r, c.account, now, lines, out, pre)
+	// CTPScript — is done outside it, on all cores, so that concurrent
+	// batches share the cores. Parsing and authorisation come first; the
+	// rest (batchChecker) runs while the transaction reads its state, each
+	// line's update waiting for its own line to be checked.
+	chk, err := s.prepareBatch(r, c.account, now, lines, out, pre)
 	if err != nil {
 		s.Error(w, r, err) // the database, not a line, failed
 		return
 	}
-	ev := s.eval
-	var bev *batchEvaluator
-	if be, _ := ev.(*monitor.Conditions); be != nil {
-		bev = &batchEvaluator{c: be, bound: make(map[*byte]*ctpscript.Env, len(lines))}
-		ev = bev
-	}
-	for i := range lines {
-		res := prep[i].res
-		if pre[i] != nil || res == nil {
-			continue
-		}
-		if bev != nil && prep[i].env != nil {
-			bev.bound[&res.Value[0]] = prep[i].env
-		}
-		update, change := monitor.Capture(batchUpdate(c.account, ev, now, res))
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	chk.cancel = cancel
+	chk.start()
+	defer chk.wait()
+	for k, i := range chk.lines {
+		update, change := monitor.Capture(chk.update(k, c.account, now))
 		items = append(items, ctp.BatchItem{MeasurementID: out[i].Measurement, Update: update})
 		changes = append(changes, change)
 		itemLine = append(itemLine, i)
@@ -177,7 +173,14 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 		}
 		receipt = &ctp.BatchReceipt{AccountID: c.account.ID, Key: key, Hash: h.Sum(nil), Render: render}
 	}
-	res, err := rs.ApplyBatch(r.Context(), items, receipt)
+	res, err := rs.ApplyBatch(ctx, items, receipt)
+	chk.wait()
+	if fatal := chk.aborted(); fatal != nil {
+		// A line's check failed in the database: the batch was rolled
+		// back (its context cancelled before the commit).
+		s.Error(w, r, fatal)
+		return
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -202,12 +205,14 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	w.Write(body)
 }
 
-// preparedLine is a line checked before the transaction: its result and,
-// when it decoded, the result bound for CTPScript.
+// preparedLine is a line of a batch as checked outside the transaction.
 type preparedLine struct {
-	in  batchLineIn
-	res *ctp.Result
-	env *ctpscript.Env
+	in     batchLineIn
+	metric *ctp.Metric
+	res    *ctp.Result    // the result to store, once checked
+	env    *ctpscript.Env // res bound for CTPScript, when it decoded
+	err    error          // the line's error, once checked
+	fatal  error          // a failure of the database while checking it
 }
 
 // prepWorkers is how many goroutines check the lines of one batch.
@@ -249,13 +254,13 @@ func parallel(n, workers int, fn func(lo, hi int)) {
 	}
 }
 
-// prepareBatch checks every line before the transaction: parsing (a fast
-// path for the usual shape, unmarshalStrict otherwise), the measurement's
-// existence and access tags (all measurements of the batch read at once),
-// resultFormat validation, the signature, and decoding the result for
-// CTPScript. Line errors go to pre (and the measurement named to out); a
-// non-nil error is a failure of the database, not of a line.
-func (s *Server) prepareBatch(r *http.Request, p *principal, now time.Time, lines [][]byte, out []batchLineOut, pre []error) ([]preparedLine, error) {
+// prepareBatch parses every line (a fast path for the usual shape,
+// unmarshalStrict otherwise, on all cores) and checks that its measurement
+// exists and may be written by p (all measurements of the batch read at
+// once, each metric once). Line errors go to pre (and the measurement
+// named to out); a non-nil error is a failure of the database, not of a
+// line. The returned checker does the rest of the checks.
+func (s *Server) prepareBatch(r *http.Request, p *principal, now time.Time, lines [][]byte, out []batchLineOut, pre []error) (*batchChecker, error) {
 	prep := make([]preparedLine, len(lines))
 	workers := prepWorkers(len(lines))
 	parallel(len(lines), workers, func(lo, hi int) {
@@ -290,7 +295,7 @@ func (s *Server) prepareBatch(r *http.Request, p *principal, now time.Time, line
 	})
 	// The measurements and metrics of the batch, each read once.
 	ctx := r.Context()
-	meas := map[string]*ctp.Measurement{}
+	meas := map[string]*ctp.MeasurementAccess{}
 	var ids []string
 	for i := range prep {
 		if id := prep[i].in.Measurement; pre[i] == nil && id != "" {
@@ -301,87 +306,184 @@ func (s *Server) prepareBatch(r *http.Request, p *principal, now time.Time, line
 		}
 	}
 	if mr, ok := s.store.(ctp.MeasurementReader); ok {
-		found, err := mr.MeasurementsByID(ctx, ids)
+		found, err := mr.MeasurementAccess(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
-		for id, m := range found {
-			meas[id] = m
+		for id, a := range found {
+			meas[id] = &a
 		}
 	} else {
 		for _, id := range ids {
 			m, err := s.store.Measurement(ctx, id)
-			if err != nil && cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
+			switch {
+			case err == nil:
+				meas[id] = &ctp.MeasurementAccess{ID: m.ID, MetricID: m.MetricID, AccessTags: m.AccessTags}
+			case cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND:
 				return nil, err
 			}
-			meas[id] = m
 		}
 	}
 	metrics := map[string]*ctp.Metric{}
 	metricErrs := map[string]error{}
-	for _, m := range meas {
-		if m == nil || !allowed(p, m.AccessTags) || metrics[m.MetricID] != nil || metricErrs[m.MetricID] != nil {
+	chk := &batchChecker{s: s, r: r, now: now, raw: lines, prep: prep}
+	chk.c, _ = s.eval.(*monitor.Conditions)
+	for i := range prep {
+		if pre[i] != nil {
 			continue
 		}
-		metric, err := s.store.Metric(ctx, m.MetricID)
-		if err != nil {
-			if code := cloudtrust.ErrorCode(err); code == cloudtrust.EINTERNAL || code == cloudtrust.EUNAVAILABLE {
-				return nil, err
-			}
-			metricErrs[m.MetricID] = err
+		id := prep[i].in.Measurement
+		m := meas[id]
+		if m == nil {
+			pre[i] = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "measurement %q not found", id)
 			continue
 		}
-		metrics[m.MetricID] = metric
-	}
-	be, _ := s.eval.(*monitor.Conditions)
-	fatal := make([]error, len(lines))
-	parallel(len(lines), workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if pre[i] != nil {
-				continue
-			}
-			id := prep[i].in.Measurement
-			m := meas[id]
-			if m == nil {
-				pre[i] = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "measurement %q not found", id)
-				continue
-			}
-			if !allowed(p, m.AccessTags) {
-				pre[i] = forbiddenf("measurement %s is not accessible to this account", m.ID)
-				continue
-			}
-			if err := metricErrs[m.MetricID]; err != nil {
-				pre[i] = err
-				continue
-			}
-			res, err := prep[i].in.Result.batchResult(now, metrics[m.MetricID])
-			if err == nil && res.Signature != nil && *res.Signature != "" { // resultObject parses the line again
-				err = s.VerifyResultSignature(r, resultObject(lines[i]), res)
-			}
-			if err != nil {
+		if !allowed(p, m.AccessTags) {
+			pre[i] = forbiddenf("measurement %s is not accessible to this account", m.ID)
+			continue
+		}
+		metric := metrics[m.MetricID]
+		if metric == nil && metricErrs[m.MetricID] == nil {
+			var err error
+			if metric, err = s.store.Metric(ctx, m.MetricID); err != nil {
 				if code := cloudtrust.ErrorCode(err); code == cloudtrust.EINTERNAL || code == cloudtrust.EUNAVAILABLE {
-					fatal[i] = err
-				} else {
-					pre[i] = err
+					return nil, err
 				}
-				continue
-			}
-			prep[i].res = res
-			// A result that fails to decode is decoded again (and its
-			// error reported) when evaluated.
-			if be != nil && len(res.Value) > 0 {
-				if env, err := be.BindResult(res); err == nil {
-					prep[i].env = env
-				}
+				metricErrs[m.MetricID] = err
+			} else {
+				metrics[m.MetricID] = metric
 			}
 		}
-	})
-	for _, err := range fatal {
-		if err != nil {
-			return nil, err
+		if err := metricErrs[m.MetricID]; err != nil {
+			pre[i] = err
+			continue
+		}
+		prep[i].metric = metric
+		chk.lines = append(chk.lines, i)
+	}
+	return chk, nil
+}
+
+// checkChunk is how many lines a batchChecker worker checks at a time.
+const checkChunk = 256
+
+// batchChecker checks the lines that passed prepareBatch — resultFormat,
+// signature, decoding for CTPScript — on all cores while the transaction
+// runs; the update of each line waits for its chunk to be checked. A
+// failure of the database while checking a line cancels the transaction's
+// context (so that nothing is committed) when that line's update runs.
+type batchChecker struct {
+	s     *Server
+	r     *http.Request
+	now   time.Time
+	raw   [][]byte
+	prep  []preparedLine
+	lines []int // the lines to check, in order
+	c     *monitor.Conditions
+
+	cancel context.CancelFunc
+	done   []chan struct{} // closed when chunk k of lines is checked
+	next   atomic.Int64
+	wg     sync.WaitGroup
+	once   sync.Once
+	mu     sync.Mutex
+	fatal  error
+}
+
+// start checks the lines on all cores, chunk by chunk in order.
+func (b *batchChecker) start() {
+	n := (len(b.lines) + checkChunk - 1) / checkChunk
+	b.done = make([]chan struct{}, n)
+	for k := range b.done {
+		b.done[k] = make(chan struct{})
+	}
+	for w := 0; w < min(prepWorkers(len(b.lines)), n); w++ {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			for {
+				k := int(b.next.Add(1) - 1)
+				if k >= n {
+					return
+				}
+				for _, i := range b.lines[k*checkChunk : min((k+1)*checkChunk, len(b.lines))] {
+					b.check(i)
+				}
+				close(b.done[k])
+			}
+		}()
+	}
+}
+
+// wait returns once every line is checked.
+func (b *batchChecker) wait() { b.wg.Wait() }
+
+// check checks line i. A panic is turned into the line's fatal error.
+func (b *batchChecker) check(i int) {
+	l := &b.prep[i]
+	defer func() {
+		if p := recover(); p != nil {
+			l.fatal = cloudtrust.Errorf(cloudtrust.EINTERNAL, "line %d: checking the result failed: %v", i+1, p)
+		}
+	}()
+	res, err := l.in.Result.batchResult(b.now, l.metric)
+	if err == nil && res.Signature != nil && *res.Signature != "" { // resultObject parses the line again
+		err = b.s.VerifyResultSignature(b.r, resultObject(b.raw[i]), res)
+	}
+	if err != nil {
+		if code := cloudtrust.ErrorCode(err); code == cloudtrust.EINTERNAL || code == cloudtrust.EUNAVAILABLE {
+			l.fatal = err
+		} else {
+			l.err = err
+		}
+		return
+	}
+	l.res = res
+	// A result that fails to decode is decoded again (and its error
+	// reported) when evaluated.
+	if b.c != nil && len(res.Value) > 0 {
+		if env, err := b.c.BindResult(res); err == nil {
+			l.env = env
 		}
 	}
-	return prep, nil
+}
+
+// update is the update of the k-th checked line.
+func (b *batchChecker) update(k int, p *principal, now time.Time) ctp.UpdateFunc {
+	i := b.lines[k]
+	return func(m *ctp.Measurement, triggers []*ctp.Trigger) (*ctp.MeasurementChange, error) {
+		<-b.done[k/checkChunk]
+		l := &b.prep[i]
+		if l.fatal != nil {
+			b.abort(l.fatal)
+			return nil, l.fatal
+		}
+		if l.err != nil {
+			return nil, l.err
+		}
+		var ev ctp.Evaluator = b.s.eval
+		if l.env != nil {
+			ev = &boundEvaluator{c: b.c, env: l.env, value: &l.res.Value[0]}
+		}
+		return batchUpdate(p, ev, now, l.res)(m, triggers)
+	}
+}
+
+// abort records the first fatal error and cancels the transaction.
+func (b *batchChecker) abort(err error) {
+	b.once.Do(func() {
+		b.mu.Lock()
+		b.fatal = err
+		b.mu.Unlock()
+		b.cancel()
+	})
+}
+
+// aborted is the error that cancelled the transaction, or nil.
+func (b *batchChecker) aborted() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.fatal
 }
 
 // batchUpdate is the update of one line: the same evaluation as PUT
@@ -396,24 +498,22 @@ func batchUpdate(p *principal, ev ctp.Evaluator, now time.Time, res *ctp.Result)
 	}
 }
 
-// batchEvaluator decodes each result once, before the transaction, for
-// its objective and all its triggers (monitor.Conditions.BindResult). A
-// result is recognised by the address of its value's first byte, which the
-// copies monitor.ApplyResult makes share and which cannot be reused while
-// the evaluator holds it. It serves one batch, whose updates run one after
-// the other.
-type batchEvaluator struct {
+// boundEvaluator evaluates the objective and the triggers of one line
+// against its result decoded once, before the transaction
+// (monitor.Conditions.BindResult). The result is recognised by the address
+// of its value's first byte, which the copies monitor.ApplyResult makes
+// share; anything else is evaluated normally.
+type boundEvaluator struct {
 	c     *monitor.Conditions
-	bound map[*byte]*ctpscript.Env
+	env   *ctpscript.Env
+	value *byte
 }
 
-func (b *batchEvaluator) Validate(condition string) error { return b.c.Validate(condition) }
+func (b *boundEvaluator) Validate(condition string) error { return b.c.Validate(condition) }
 
-func (b *batchEvaluator) Evaluate(condition string, r *ctp.Result) (ctp.Status, string) {
-	if r != nil && len(r.Value) > 0 {
-		if env := b.bound[&r.Value[0]]; env != nil {
-			return b.c.EvaluateBound(condition, env)
-		}
+func (b *boundEvaluator) Evaluate(condition string, r *ctp.Result) (ctp.Status, string) {
+	if r != nil && len(r.Value) > 0 && &r.Value[0] == b.value {
+		return b.c.EvaluateBound(condition, b.env)
 	}
 	return b.c.Evaluate(condition, r)
 }

@@ -85,7 +85,7 @@ func (s *RegistryStore) conflict(ctx context.Context, tx *sql.Tx, e *registry.En
 		return nil
 	}
 	var id string
-	err := tx.QueryRowContext(ctx, s.q("SELECT id FROM registry_entries WHERE level = ? AND ref = ?"), string(e.Level), ref).Scan(&id)
+	err := tx.QueryRowContext(ctx, s.q("SELECT id FROM registry_entries WHERE level = ? AND ref = ? AND ref <> ''"), string(e.Level), ref).Scan(&id)
 	switch {
 	case err == sql.ErrNoRows:
 		return nil

@@ -20,27 +20,38 @@ var (
 	_ ctp.MeasurementReader = (*CTPStore)(nil)
 )
 
-// MeasurementsByID implements ctp.MeasurementReader with IN (…) queries of
-// batchChunk identifiers each.
-func (s *CTPStore) MeasurementsByID(ctx context.Context, ids []string) (map[string]*ctp.Measurement, error) {
-	out := make(map[string]*ctp.Measurement, len(ids))
+// MeasurementAccess implements ctp.MeasurementReader with IN (…) queries
+// of batchChunk identifiers each; equal access-tag lists are decoded once.
+func (s *CTPStore) MeasurementAccess(ctx context.Context, ids []string) (map[string]ctp.MeasurementAccess, error) {
+	out := make(map[string]ctp.MeasurementAccess, len(ids))
+	decoded := map[string][]string{}
 	for lo := 0; lo < len(ids); lo += batchChunk {
 		chunk := ids[lo:min(lo+batchChunk, len(ids))]
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := s.query(ctx, s.db.db, "SELECT "+measurementCols+" FROM measurements WHERE id IN ("+placeholders(len(chunk))+")", args...)
+		rows, err := s.query(ctx, s.db.db, "SELECT id, metric_id, "+s.d.jsonText("access_tags")+" FROM measurements WHERE id IN ("+placeholders(len(chunk))+")", args...)
 		if err != nil {
 			return nil, translate(err)
 		}
 		for rows.Next() {
-			m, err := scanMeasurement(rows)
-			if err != nil {
+			var a ctp.MeasurementAccess
+			var raw string
+			if err := rows.Scan(&a.ID, &a.MetricID, &raw); err != nil {
 				rows.Close()
 				return nil, translate(err)
 			}
-			out[m.ID] = m
+			tags, ok := decoded[raw]
+			if !ok {
+				if tags, err = decodeTags(raw); err != nil {
+					rows.Close()
+					return nil, translate(err)
+				}
+				decoded[raw] = tags
+			}
+			a.AccessTags = tags // shared between equal lists: read only
+			out[a.ID] = a
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

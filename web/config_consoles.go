@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/notify"
 )
 
 // ConsoleConfig is the configuration of the console pages (provider,
@@ -26,10 +27,13 @@ type ConsoleConfig struct {
 	TriggerSecrets TriggerSecretStore
 }
 
-// EventStreamer serves one service view's events; notify.Hub implements it.
-// The caller has authorised the request for viewID.
+// EventStreamer serves service views' events; notify.Hub implements it.
+// The caller has authorised the request for the views it names.
 type EventStreamer interface {
+	// Stream serves one view's events as text/event-stream (with resume).
 	Stream(w http.ResponseWriter, r *http.Request, viewID string)
+	// Subscribe returns the view's events from now on and a cancel function.
+	Subscribe(viewID string) (<-chan notify.Event, func())
 }
 
 // TriggerSecretStore stores a trigger's webhook secret; sqldb.KeyStore

@@ -5,6 +5,7 @@ package web
 // form) and the CAIQ workbook import with its report of failed cells.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -218,7 +219,7 @@ func importWorkbook(data []byte, name string) (*caiq.Workbook, []importIssue, er
 
 // blankCells empties the cells of issues in an xlsx workbook.
 func blankCells(data []byte, issues []importIssue) ([]byte, error) {
-	f, err := excelize.OpenReader(strings.NewReader(string(data)))
+	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "not a readable xlsx workbook: %v", err)
 	}
@@ -321,31 +322,27 @@ func (s *Server) handleAssessImportPost(w http.ResponseWriter, r *http.Request, 
 func (s *Server) handleAssessImportIntoPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	unlock := lockSubmission(id)
+	defer unlock()
+	sub, err := s.loadSubmission(ctx, v, id, true)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if sub.Status != assess.StatusDraft {
+		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s is submitted: it can no longer change", id))
+		return
+	}
 	data, fh, err := readUploadField(r, "workbook", maxAssessUpload)
 	if err != nil {
-		if _, lerr := s.loadSubmission(ctx, v, id, true); lerr != nil {
-			s.fail(w, r, v, lerr)
-			return
-		}
 		s.importFailed(w, r, v, "", err)
 		return
 	}
 	d := &assessImportData{FileName: fh.Filename}
 	wb, issues, err := importWorkbook(data, fh.Filename)
 	d.Issues = issues
-	unlock := lockSubmission(id)
-	defer unlock()
-	sub, lerr := s.loadSubmission(ctx, v, id, true)
-	if lerr != nil {
-		s.fail(w, r, v, lerr)
-		return
-	}
 	if err != nil {
 		s.importFailedReport(w, r, v, d, err, true)
-		return
-	}
-	if sub.Status != assess.StatusDraft {
-		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s is submitted: it can no longer change", id))
 		return
 	}
 	if wb.Questionnaire.ID() != sub.Questionnaire {

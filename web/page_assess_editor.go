@@ -92,8 +92,10 @@ type problemLink struct {
 	Href string
 }
 
-// assessFields are the response fields the editor shows, in order.
-var assessFields = []string{"answer", "ownership", "description", "customerResponsibilities", "evidence"}
+// maxEvidenceChoices bounds the evidence items offered in each question's
+// select (the page repeats them per question); beyond it references are
+// typed as ids in the text field.
+const maxEvidenceChoices = 50
 
 // domainOf returns the domain title of a question.
 func domainOf(q *assess.Question) string {
@@ -245,6 +247,9 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, v *visit, 
 				if items, err = es.Items(ctx, sub.Provider); err != nil {
 					s.fail(w, r, v, err)
 					return
+				}
+				if len(items) > maxEvidenceChoices {
+					items = nil // references are typed (ids) instead
 				}
 			}
 		}
@@ -418,11 +423,16 @@ func (s *Server) saveQuestions(ctx context.Context, v *visit, id string, qids []
 	}
 	next := *sub
 	next.Responses = mergeResponses(q, sub, posted)
+	// On a refusal the unsaved submission comes back, so that the page
+	// shows what was typed next to the message.
 	if err := next.Validate(); err != nil {
-		return sub, q, err
+		return &next, q, err
 	}
 	if err := s.cfg.Assess.Store.PutSubmission(ctx, &next); err != nil {
-		return sub, q, err
+		if cloudtrust.ErrorCode(err) == cloudtrust.ECONFLICT {
+			return sub, q, err
+		}
+		return &next, q, err
 	}
 	return &next, q, nil
 }

@@ -18,7 +18,9 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +81,9 @@ type auditorConsoleData struct {
 	Orgs        []*org.Organization
 	Signers     []*org.Organization
 	Submissions []auditorSubmissionRow
+	// Attestations are the Level 2 entries signed by the user's auditor
+	// organisations, among the newest registry.MaxItems Level 2 entries.
+	Attestations []registry.Entry
 }
 
 // handleAuditorConsoleGet lists the submitted submissions the user's
@@ -108,6 +113,18 @@ func (s *Server) handleAuditorConsoleGet(w http.ResponseWriter, r *http.Request,
 		d.Submissions = append(d.Submissions, auditorSubmissionRow{SubmissionInfo: si, ProviderName: names(r.Context(), si.Provider)})
 	}
 	slices.SortStableFunc(d.Submissions, func(x, y auditorSubmissionRow) int { return strings.Compare(y.SubmittedAt, x.SubmittedAt) })
+	if a.Registry != nil {
+		page, err := a.Registry.List(r.Context(), registry.Query{Level: registry.LevelThirdParty, Items: registry.MaxItems, IncludeHidden: false})
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		for _, e := range page.Entries {
+			if e.Attestation != nil && hasOrgRole(v, e.Attestation.Attestation.Auditor) {
+				d.Attestations = append(d.Attestations, e)
+			}
+		}
+	}
 	s.render(w, r, v, http.StatusOK, "auditor", d)
 }
 
@@ -158,9 +175,24 @@ type reviewAnswer struct {
 	Evidence []reviewEvidence
 }
 
+// reviewPageAnswers is the most answers shown on one review page; a
+// larger submission is reviewed one domain per page (a full CAIQ with its
+// descriptions would exceed the 150 kB page budget).
+const reviewPageAnswers = 60
+
+// reviewDomainLink is one entry of the review's domain index.
+type reviewDomainLink struct {
+	Name    string
+	Answers int
+	Href    string
+	Current bool
+}
+
 // reviewDomain is the answers of one domain.
 type reviewDomain struct {
-	Name    string
+	Name string
+	// Number is the domain's position in the index (its anchor).
+	Number  int
 	Answers []reviewAnswer
 }
 
@@ -174,8 +206,13 @@ type auditorReviewData struct {
 	Sub           *assess.Submission
 	ProviderName  string
 	Questionnaire *assess.Questionnaire
-	Domains       []reviewDomain
-	Answered      int
+	// Domains are the domains shown: all of them, or one when the
+	// submission has more than reviewPageAnswers answers (Paged).
+	Domains []reviewDomain
+	// Index lists every domain with its answer count and link.
+	Index    []reviewDomainLink
+	Paged    bool
+	Answered int
 	// Level1 is the submission's self-assessment entry (nil: none, and an
 	// attestation would be refused).
 	Level1 *registry.Entry
@@ -220,7 +257,7 @@ func (s *Server) handleAuditorReviewGet(w http.ResponseWriter, r *http.Request, 
 		s.fail(w, r, v, err)
 		return
 	}
-	d, err := s.reviewData(r.Context(), v, sub)
+	d, err := s.reviewData(r.Context(), v, sub, r.URL.Query().Get("domain"))
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -229,7 +266,10 @@ func (s *Server) handleAuditorReviewGet(w http.ResponseWriter, r *http.Request, 
 }
 
 // reviewData builds the review page of sub.
-func (s *Server) reviewData(ctx context.Context, v *visit, sub *assess.Submission) (*auditorReviewData, error) {
+//
+// With more than reviewPageAnswers answers only the domain numbered
+// domain (from 0; the first by default) is shown.
+func (s *Server) reviewData(ctx context.Context, v *visit, sub *assess.Submission, domain string) (*auditorReviewData, error) {
 	a := s.cfg.Assurance
 	d := &auditorReviewData{Sub: sub, ProviderName: s.orgNames()(ctx, sub.Provider), Signers: auditorOrgs(v, attesterRoles...),
 		Types: []registry.AttestationType{registry.TypeCertification, registry.TypeAttestation}}
@@ -250,6 +290,27 @@ func (s *Server) reviewData(ctx context.Context, v *visit, sub *assess.Submissio
 	}
 	for _, dom := range d.Domains {
 		d.Answered += len(dom.Answers)
+	}
+	d.Paged = d.Answered > reviewPageAnswers && len(d.Domains) > 1
+	cur := 0
+	if n, err := strconv.Atoi(domain); err == nil && n >= 0 && n < len(d.Domains) {
+		cur = n
+	}
+	base := "/console/auditor/submissions/" + url.PathEscape(sub.ID)
+	for i, dom := range d.Domains {
+		l := reviewDomainLink{Name: dom.Name, Answers: len(dom.Answers), Href: "#dom-" + strconv.Itoa(i)}
+		if d.Paged {
+			l.Href, l.Current = base+"?domain="+strconv.Itoa(i)+"#dom-"+strconv.Itoa(i), i == cur
+		}
+		d.Index = append(d.Index, l)
+	}
+	if d.Paged {
+		d.Domains = d.Domains[cur : cur+1]
+		d.Domains[0].Number = cur
+	} else {
+		for i := range d.Domains {
+			d.Domains[i].Number = i
+		}
 	}
 	if a.Registry != nil {
 		l1, err := a.Registry.EntryBySubmission(ctx, registry.LevelSelfAssessment, sub.ID)

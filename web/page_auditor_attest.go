@@ -103,7 +103,7 @@ func (s *Server) handleAuditorPreparePost(w http.ResponseWriter, r *http.Request
 	a, err := s.draftAttestation(ctx, v, sub, f)
 	if err != nil {
 		if status, msg := clientError(err); status != 0 {
-			d, derr := s.reviewData(ctx, v, sub)
+			d, derr := s.reviewData(ctx, v, sub, "")
 			if derr != nil {
 				s.fail(w, r, v, derr)
 				return
@@ -305,6 +305,9 @@ type auditorEntryData struct {
 	Verified    bool
 	VerifyError string
 	Checked     bool
+	// CanRevoke: the user may revoke the entry (the API's mayRevoke).
+	CanRevoke bool
+	Message   string
 }
 
 // handleAuditorEntryGet shows a registry entry with the verification of
@@ -326,7 +329,18 @@ func (s *Server) handleAuditorEntryGet(w http.ResponseWriter, r *http.Request, v
 		s.fail(w, r, v, err)
 		return
 	}
-	d := auditorEntryData{Entry: e, Recorded: r.URL.Query().Get("recorded") != ""}
+	s.renderEntry(w, r, v, http.StatusOK, e, "")
+}
+
+// renderEntry renders the entry page of e with an optional message.
+func (s *Server) renderEntry(w http.ResponseWriter, r *http.Request, v *visit, status int, e *registry.Entry, msg string) {
+	ctx := r.Context()
+	a := s.cfg.Assurance
+	d := auditorEntryData{Entry: e, Recorded: r.URL.Query().Get("recorded") != "", Message: msg,
+		CanRevoke: e.RevokedAt.IsZero() && s.mayRevoke(v, e) == nil}
+	if r.URL.Query().Get("revoked") != "" {
+		d.Recorded = false
+	}
 	if e.Attestation != nil && a.AuditorKeys != nil {
 		d.Checked = true
 		keys, err := a.AuditorKeys.Keys(ctx, registry.AuditorAuthority(e.Attestation.Attestation.Auditor))
@@ -340,7 +354,56 @@ func (s *Server) handleAuditorEntryGet(w http.ResponseWriter, r *http.Request, v
 			d.Verified = true
 		}
 	}
-	s.render(w, r, v, http.StatusOK, "auditor_entry", d)
+	s.render(w, r, v, status, "auditor_entry", d)
+}
+
+// mayRevoke is the API's mayRevoke (httpapi/registry.go): a registry
+// operator, an owner of the provider, or, for a Level 2 entry, a member
+// with role auditor or owner of the attesting organisation.
+func (s *Server) mayRevoke(v *visit, e *registry.Entry) error {
+	if s.operatesRegistry(v) || hasOrgRole(v, e.Provider, org.RoleOwner) {
+		return nil
+	}
+	if e.Attestation != nil && hasOrgRole(v, e.Attestation.Attestation.Auditor, attesterRoles...) {
+		return nil
+	}
+	return cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "revoking registry entry %s needs a registry operator, an owner of provider %q or, for an attestation, its auditor", e.ID, e.Provider)
+}
+
+// handleAuditorEntryRevokePost revokes an entry with a public reason.
+func (s *Server) handleAuditorEntryRevokePost(w http.ResponseWriter, r *http.Request, v *visit) {
+	ctx := r.Context()
+	a := s.cfg.Assurance
+	if err := needAssurance("the registry is", a.Registry != nil); err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	id := r.PathValue("id")
+	e, err := a.Registry.Entry(ctx, id)
+	if err == nil && e.Status == registry.StatusHidden && !s.operatesRegistry(v) && !hasOrgRole(v, e.Provider) {
+		err = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "registry entry %q not found", id)
+	}
+	if err == nil {
+		err = s.mayRevoke(v, e)
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" {
+		s.renderEntry(w, r, v, http.StatusBadRequest, e, "reason: required: revocation is public and says why")
+		return
+	}
+	if _, err := a.Registry.UpdateEntry(ctx, id, func(e *registry.Entry, now time.Time) error { return e.Revoke(now, reason) }); err != nil {
+		if status, msg := clientError(err); status != 0 {
+			s.renderEntry(w, r, v, status, e, msg)
+			return
+		}
+		s.fail(w, r, v, err)
+		return
+	}
+	s.redirect(w, r, "/console/auditor/entries/"+url.PathEscape(id)+"?revoked=1")
 }
 
 // operatesRegistry is the API's operatesRegistry for a user: an owner or

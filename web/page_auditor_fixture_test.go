@@ -15,7 +15,6 @@ import (
 	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/compare"
 	"github.com/cloudtrust/cloudtrust/evidence"
-	"github.com/cloudtrust/cloudtrust/internal/testkit"
 	"github.com/cloudtrust/cloudtrust/org"
 	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/signing"
@@ -46,10 +45,9 @@ type assuranceEnv struct {
 	status  web.StatusSources
 }
 
-func newAssuranceEnv(t *testing.T, status func(*web.StatusSources)) *assuranceEnv {
+func newAssuranceEnv(t *testing.T, db *sqldb.DB, status func(*web.StatusSources)) *assuranceEnv {
 	t.Helper()
 	ctx := context.Background()
-	db := testkit.MustOpenDB(t, "sqlite")
 	files, err := evidence.OpenFiles(t.TempDir())
 	must(t, err)
 	a := &assuranceEnv{files: files, access: db.EvidenceStore()}

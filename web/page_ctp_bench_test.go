@@ -26,13 +26,19 @@ import (
 )
 
 // BenchmarkConsolePages measures the server time of the console pages on
-// SQLite with one service view of 1,000 measurements (10 assets × 10
+// SQLite (and PostgreSQL when available) with one service view of 1,000 measurements (10 assets × 10
 // attributes × 10 measurements, each with a result), 20 triggers and 50
 // alerts, and one measurement with 30 days of one-minute results (43,200).
 // Each sub-benchmark reports the median and 99th percentile per request.
 func BenchmarkConsolePages(b *testing.B) {
+	for _, dialect := range testkit.DBs() {
+		b.Run(dialect, func(b *testing.B) { benchConsolePages(b, dialect) })
+	}
+}
+
+func benchConsolePages(b *testing.B, dialect string) {
 	ctx := context.Background()
-	db := testkit.MustOpenDB(b, "sqlite")
+	db := testkit.MustOpenDB(b, dialect)
 	now := time.Now().UTC().Truncate(time.Minute)
 	clock := cloudtrust.NewFakeClock(now)
 	ev := &monitor.Conditions{Now: clock.Now}

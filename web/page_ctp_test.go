@@ -335,6 +335,48 @@ func TestConsoleLiveUpdates(t *testing.T) {
 		t.Run("other_customer_gets_no_event_stream", func(t *testing.T) {
 			wantStatus(t, dave.get("/console/views/"+ce.bank+"/events"), http.StatusNotFound)
 		})
+		t.Run("home_stream_merges_the_customers_views_only", func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", ce.srv.URL+"/console/customer/events", nil)
+			res, err := carol.c.Do(req)
+			must(t, err)
+			defer res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%d", res.StatusCode)
+			}
+			rd := bufio.NewReader(res.Body)
+			if line, err := rd.ReadString('\n'); err != nil || !strings.HasPrefix(line, "retry:") {
+				t.Fatalf("first line %q, %v", line, err)
+			}
+			ce.hub.Publish(ce.rival, notify.Event{Type: notify.EventAlert, Data: []byte(`{"other":true}`)})
+			ce.hub.Publish(ce.bank, notify.Event{Type: notify.EventAlert, Data: []byte("{\"mine\":\n1}")})
+			var got []string
+			for len(got) < 4 {
+				line, err := rd.ReadString('\n')
+				must(t, err)
+				if strings.Contains(line, "other") {
+					t.Fatal("stream carried another customer's event")
+				}
+				if line != "\n" {
+					got = append(got, strings.TrimSuffix(line, "\n"))
+				}
+			}
+			if !strings.HasPrefix(got[0], "id: ") || got[1] != "event: ctp.alert" || got[2] != `data: {"mine":` || got[3] != "data: 1}" {
+				t.Fatalf("event lines %q", got)
+			}
+		})
+		t.Run("home_stream_of_a_user_without_views_is_no_content", func(t *testing.T) {
+			bob := ce.browser()
+			bob.signIn("bob")
+			wantStatus(t, bob.get("/console/customer/events"), http.StatusNoContent)
+		})
+		t.Run("home_page_opens_the_merged_stream", func(t *testing.T) {
+			wantStatus(t, carol.get("/console/customer"), http.StatusOK, `data-events="/console/customer/events"`, "console.js", `data-view="`+ce.bank+`"`)
+		})
+		t.Run("status_json_counts_the_whole_view", func(t *testing.T) {
+			wantStatus(t, carol.get("/console/views/"+ce.bank+"/status"), http.StatusOK, `"counts":{"met":1,"notMet":0,"error":0,"none":0}`, `"firing":0`)
+		})
 		t.Run("event_stream_delivers_the_views_alerts", func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

@@ -19,6 +19,7 @@ type customerConsoleData struct {
 	Views   []customerViewSummary
 	Orgs    []*org.Organization
 	NoStore bool
+	Live    bool // the cards update over server-sent events
 }
 
 // customerViewSummary is one service view on the console's home page.
@@ -80,6 +81,7 @@ func (s *Server) handleCustomerConsoleGet(w http.ResponseWriter, r *http.Request
 		}
 		d.Views = append(d.Views, sum)
 	}
+	d.Live = s.cfg.Consoles.Events != nil && len(views) > 0
 	s.render(w, r, v, http.StatusOK, "customer", d)
 }
 

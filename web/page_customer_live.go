@@ -7,10 +7,14 @@ package web
 // script reloads when an alert arrives.
 
 import (
+	"bytes"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/notify"
+	"github.com/cloudtrust/cloudtrust/org"
 )
 
 // handleConsoleEventsGet serves GET /console/views/{id}/events.
@@ -32,6 +36,16 @@ type liveStatus struct {
 	Measurements []liveMeasurement `json:"measurements"`
 	Triggers     []liveTrigger     `json:"triggers"`
 	Worst        string            `json:"worst"`
+	// Counts and Firing summarise the whole view (the console's home page).
+	Counts liveCounts `json:"counts"`
+	Firing int        `json:"firing"`
+}
+
+type liveCounts struct {
+	Met    int `json:"met"`
+	NotMet int `json:"notMet"`
+	Error  int `json:"error"`
+	None   int `json:"none"`
 }
 
 type liveMeasurement struct {
@@ -72,7 +86,9 @@ func (s *Server) handleConsoleStatusGet(w http.ResponseWriter, r *http.Request, 
 		s.fail(w, r, v, err)
 		return
 	}
-	out := liveStatus{Measurements: []liveMeasurement{}, Triggers: []liveTrigger{}, Worst: t.Counts.Worst()}
+	c := t.Counts
+	out := liveStatus{Measurements: []liveMeasurement{}, Triggers: []liveTrigger{}, Worst: c.Worst(),
+		Counts: liveCounts{Met: c.Met, NotMet: c.NotMet, Error: c.Error, None: c.None}}
 	win, _ := t.window(pageParam(r.URL.Query().Get("page")))
 	for _, m := range win.measurements() {
 		lm := liveMeasurement{ID: m.M.ID, Status: m.Status, Label: m.Label, Value: m.Value}
@@ -83,6 +99,108 @@ func (s *Server) handleConsoleStatusGet(w http.ResponseWriter, r *http.Request, 
 	}
 	for _, tr := range ts {
 		out.Triggers = append(out.Triggers, liveTrigger{ID: tr.T.ID, Status: string(tr.T.Status), Label: tr.Label})
+		if tr.Label == "firing" {
+			out.Firing++
+		}
 	}
 	writeConsoleJSON(w, out)
+}
+
+// handleCustomerEventsGet serves GET /console/customer/events: the alerts
+// of every view the customer console's home page lists with its status
+// (the first maxSummaryTrees), merged into one stream, so that the page
+// needs one connection. Unlike the per-view stream it does not resume:
+// after a reconnect the page reloads the statuses.
+func (s *Server) handleCustomerEventsGet(w http.ResponseWriter, r *http.Request, v *visit) {
+	if s.cfg.CTP == nil || s.cfg.Consoles.Events == nil {
+		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "live updates are not configured on this server"))
+		return
+	}
+	views, err := s.listViews(r.Context(), ctpAccessOf(v, org.KindCustomer))
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if len(views) > maxSummaryTrees {
+		views = views[:maxSummaryTrees]
+	}
+	if len(views) == 0 {
+		w.WriteHeader(http.StatusNoContent) // EventSource stops reconnecting
+		return
+	}
+	merged := make(chan notify.Event, 64)
+	ended := make(chan struct{}, len(views)) // a subscription closed (hub shut down)
+	done := make(chan struct{})
+	defer close(done)
+	for _, sv := range views {
+		ch, cancel := s.cfg.Consoles.Events.Subscribe(sv.ID)
+		defer cancel()
+		go func() {
+			defer func() { ended <- struct{}{} }()
+			for ev := range ch {
+				select {
+				case merged <- ev:
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	open := len(views)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	var buf bytes.Buffer
+	buf.WriteString("retry: 3000\n\n")
+	write := func() bool {
+		rc.SetWriteDeadline(time.Now().Add(liveHeartbeat + 10*time.Second))
+		_, err := w.Write(buf.Bytes())
+		buf.Reset()
+		return err == nil && rc.Flush() == nil
+	}
+	if !write() {
+		return
+	}
+	tick := time.NewTicker(liveHeartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case ev := <-merged:
+			writeSSE(&buf, ev)
+		case <-ended:
+			if open--; open == 0 {
+				return
+			}
+			continue
+		case <-tick.C:
+			buf.WriteString(": heartbeat\n\n")
+		}
+		if !write() {
+			return
+		}
+	}
+}
+
+// liveHeartbeat is how often an idle merged stream sends a comment line.
+const liveHeartbeat = 15 * time.Second
+
+// writeSSE writes one event in the text/event-stream format; line breaks
+// in the type are dropped so that it cannot inject fields.
+func writeSSE(b *bytes.Buffer, ev notify.Event) {
+	if ev.ID != "" {
+		b.WriteString("id: " + strings.NewReplacer("\r", "", "\n", "").Replace(ev.ID) + "\n")
+	}
+	if ev.Type != "" {
+		b.WriteString("event: " + strings.NewReplacer("\r", "", "\n", "").Replace(ev.Type) + "\n")
+	}
+	data := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(string(ev.Data))
+	for _, line := range strings.Split(data, "\n") {
+		b.WriteString("data: " + line + "\n")
+	}
+	b.WriteString("\n")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +23,7 @@ func TestSystemStatusPage(t *testing.T) {
 	reqs.WithLabelValues("POST /api/v1/results", "200").Add(3000)
 	reqs.WithLabelValues("POST /api/v1/results", "429").Add(50) // refused: not counted
 	reqs.WithLabelValues("PUT /api/1.0/measurements/{id}", "200").Add(600)
-	a := newAssuranceEnv(t, func(s *web.StatusSources) {
+	a := newAssuranceEnv(t, testkit.MustOpenDB(t, "sqlite"), func(s *web.StatusSources) {
 		*s = web.StatusSources{DBKind: "sqlite", Ping: func(context.Context) error { return nil }, Metrics: reg,
 			DeliveryQueue: func() int { return 4 }, DeadLetters: func(context.Context) (int, error) { return 2, nil }, Version: "v1.2.3"}
 	})
@@ -63,4 +65,33 @@ func TestAssurancePagesWithoutStoresAnswerNotImplemented(t *testing.T) {
 	admin.signIn("admin")
 	wantStatus(t, admin.get("/console/compare"), http.StatusNotImplemented, "comparisons are not available")
 	wantStatus(t, admin.get("/console/requests"), http.StatusNotImplemented, "access requests are not available")
+}
+
+func TestAssurancePagesHaveNoInlineScriptOrStyle(t *testing.T) {
+	a := newAssuranceEnv(t, testkit.MustOpenDB(t, "sqlite"), nil)
+	carol, alice, admin := a.browser(), a.browser(), a.browser()
+	carol.signIn("carol")
+	alice.signIn("alice")
+	admin.signIn("admin")
+	carol.get("/console/auditor/submissions/sub-acme")
+	sign := carol.post("/console/auditor/submissions/sub-acme/prepare", url.Values{"auditor": {"audit"}, "type": {"attestation"},
+		"scope": {"s"}, "catalogs": {"base@1"}, "validFrom": {"2026-11-28"}, "validUntil": {"2027-11-28"}})
+	pages := map[string]response{
+		"auditor":   carol.get("/console/auditor"),
+		"review":    carol.get("/console/auditor/submissions/sub-acme"),
+		"sign":      sign,
+		"compare":   carol.get("/console/compare?providers=acme&providers=zeta&catalog=base@1"),
+		"requests":  alice.get("/console/requests"),
+		"status":    admin.get("/admin/status"),
+		"not found": carol.get("/console/auditor/entries/nope"),
+	}
+	for name, res := range pages {
+		t.Run(name+" has no inline script or style", func(t *testing.T) {
+			for _, bad := range []string{"<script>", " style=", "onclick=", "onload="} {
+				if strings.Contains(res.body, bad) {
+					t.Fatalf("%s contains %q", name, bad)
+				}
+			}
+		})
+	}
 }

@@ -70,6 +70,7 @@ func (s *Server) routes() []route {
 		{"POST /console/customer/triggers/{id}/delete", signedIn, s.handleCustomerTriggerDeletePost},
 		{"GET /console/views/{id}/events", signedIn, s.handleConsoleEventsGet},
 		{"GET /console/views/{id}/status", signedIn, s.handleConsoleStatusGet},
+		{"GET /console/customer/events", signedIn, s.handleCustomerEventsGet},
 		// Auditor console, comparison, access requests, system status (H10:
 		// page_auditor*.go, page_compare.go, page_requests.go, page_status.go).
 		{"GET /console/auditor", signedIn, s.handleAuditorConsoleGet},
@@ -77,6 +78,7 @@ func (s *Server) routes() []route {
 		{"POST /console/auditor/submissions/{id}/prepare", signedIn, s.handleAuditorPreparePost},
 		{"POST /console/auditor/submissions/{id}/attestations", signedIn, s.handleAuditorAttestationPost},
 		{"GET /console/auditor/entries/{id}", signedIn, s.handleAuditorEntryGet},
+		{"POST /console/auditor/entries/{id}/revoke", signedIn, s.handleAuditorEntryRevokePost},
 		{"GET /console/compare", signedIn, s.handleCompareGet},
 		{"GET /console/compare/export.csv", signedIn, s.handleCompareExportGet("csv")},
 		{"GET /console/compare/export.xlsx", signedIn, s.handleCompareExportGet("xlsx")},

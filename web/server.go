@@ -39,6 +39,7 @@ type SessionStore interface {
 	TouchWebSession(ctx context.Context, idHash []byte, t time.Time) error
 	DeleteWebSession(ctx context.Context, idHash []byte) error
 	DeleteUserWebSessions(ctx context.Context, userID string) (int, error)
+	PruneWebSessions(ctx context.Context, before time.Time) (int, error)
 }
 
 // Config is everything the web UI needs; cmd/cloudtrust builds it.

@@ -259,6 +259,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, v *visit, 
 	}
 	id := newToken()
 	now := s.clock.Now()
+	// Sessions past their absolute end are deleted here, at each sign-in,
+	// so that the table does not grow with abandoned sessions.
+	if _, err := s.cfg.Sessions.PruneWebSessions(ctx, now); err != nil {
+		s.logger.Warn("web session prune", "err", err)
+	}
 	ws := sqldb.WebSession{IDHash: hashID(id), UserID: userID, CSRF: newToken(), Created: now, LastSeen: now, Expires: now.Add(s.cfg.SessionTTL)}
 	if err := s.cfg.Sessions.CreateWebSession(ctx, ws); err != nil {
 		return err

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -120,6 +121,19 @@ func TestSignInAndSessions(t *testing.T) {
 				b.get("/account")
 			}
 			wantStatus(t, b.get("/account"), http.StatusSeeOther)
+		})
+		t.Run("sessions past their end are deleted at the next sign-in", func(t *testing.T) {
+			b := e.browser()
+			b.signIn("alice")
+			ws := db.WebSessions()
+			if n, err := ws.CountUserWebSessions(context.Background(), e.users["alice"].ID); err != nil || n == 0 {
+				t.Fatalf("alice's sessions = %d, %v", n, err)
+			}
+			e.clock.Advance(13 * time.Hour)
+			e.browser().signIn("bob")
+			if n, err := ws.CountUserWebSessions(context.Background(), e.users["alice"].ID); err != nil || n != 0 {
+				t.Fatalf("alice's sessions after expiry = %d, %v", n, err)
+			}
 		})
 	})
 }
@@ -314,4 +328,34 @@ func TestFormBodies(t *testing.T) {
 		req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
 		wantStatus(t, alice.do(req), http.StatusBadRequest, "could not be read")
 	})
+}
+
+func TestCookiesAreSecureOnTLS(t *testing.T) {
+	db := testkit.MustOpenDB(t, "sqlite")
+	tests := []struct {
+		name       string
+		url        string
+		force      bool
+		wantSecure bool
+		wantHSTS   bool
+	}{
+		{"a TLS request gets Secure cookies and HSTS", "https://ct.example/signin", false, true, true},
+		{"a plain request gets cookies without Secure", "http://ct.example/signin", false, false, false},
+		{"behind a TLS proxy Secure is forced by configuration", "http://ct.example/signin", true, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := web.New(web.Config{Orgs: db.OrgStore(), Sessions: db.WebSessions(), SecureCookies: tc.force})
+			must(t, err)
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest("GET", tc.url, nil))
+			cs := rec.Result().Cookies()
+			if len(cs) != 1 || cs[0].Name != "ct_csrf" || cs[0].Secure != tc.wantSecure || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteLaxMode {
+				t.Fatalf("cookies = %+v", cs)
+			}
+			if got := rec.Header().Get("Strict-Transport-Security") != ""; got != tc.wantHSTS {
+				t.Fatalf("HSTS present = %v", got)
+			}
+		})
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -118,6 +119,7 @@ func TestWebProviderImportsFixesAndSubmits(t *testing.T) {
 
 	b.Run("answer No without a description: an inline message appears",
 		clearStatus(),
+		chromedp.Evaluate[chromedp.Void](`(function(){var el=document.querySelector("#f-0-description");el.value="";el.dispatchEvent(new Event("input",{bubbles:true}));})()`),
 		choose("#f-0-answer", "No"),
 		waitSaved(),
 		chromedp.WaitVisible(chromedp.CSS("#m-0-description")))
@@ -152,6 +154,23 @@ func TestWebProviderImportsFixesAndSubmits(t *testing.T) {
 	if got := browser.Get(b, "read the progress", chromedp.Text(chromedp.CSS("#overall-count"))); got != "12/12" {
 		t.Fatalf("overall progress = %q, want 12/12", got)
 	}
+
+	// Keyboard: the fields of a question follow in reading order.
+	b.Run("tab through a question", chromedp.Focus(chromedp.CSS("#f-2-answer")))
+	for _, want := range []string{"f-2-ownership", "f-2-description", "f-2-customerResponsibilities", "f-2-other"} {
+		b.Run("press tab", chromedp.KeyEvent("\t"))
+		if got := browser.Get(b, "read the focused field", chromedp.Evaluate[string](`document.activeElement.id`)); got != want {
+			t.Fatalf("tab moved focus to %q, want %q", got, want)
+		}
+	}
+
+	// Phone width: the editor does not scroll sideways.
+	b.Run("view the editor on a phone", chromedp.EmulateViewport(390, 844), chromedp.Sleep(300*time.Millisecond))
+	if fits := browser.Get(b, "check the page fits the screen", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`)); !fits {
+		t.Errorf("the editor scrolls sideways at 390x844")
+	}
+	b.Screenshot("editor-phone")
+	b.Run("back to the laptop", chromedp.EmulateViewport(1280, 800))
 
 	b.Run("submit to the registry",
 		chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`),

@@ -132,4 +132,23 @@ func TestWebAuditorSignsAnAttestation(t *testing.T) {
 			t.Errorf("entry page lacks %q:\n%s", want, entry)
 		}
 	}
+	entryURL := browser.Get(b, "read the entry address", chromedp.Location())
+
+	t.Run("the review and the entry fit a phone screen", func(t *testing.T) {
+		p := browser.Start(t, 390, 844)
+		p.Run("sign in on a phone",
+			chromedp.Navigate(srv.url+"/signin?next=/console/auditor/submissions/sub-acme"),
+			chromedp.WaitVisible(chromedp.CSS("#email")),
+			chromedp.SendKeys(chromedp.CSS("#email"), "carol@example.com"),
+			chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
+			chromedp.Submit(chromedp.CSS("#password")),
+			chromedp.WaitVisible(chromedp.CSS("#attest-form")))
+		for _, page := range []string{srv.url + "/console/auditor/submissions/sub-acme", entryURL, srv.url + "/console/auditor"} {
+			p.Run("open "+page, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("h1")))
+			p.Screenshot("phone-" + page[strings.LastIndex(page, "/")+1:])
+			if !browser.Get(p, "check the width", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`)) {
+				t.Errorf("%s scrolls sideways at 390x844", page)
+			}
+		}
+	})
 }

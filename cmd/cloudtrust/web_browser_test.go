@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/cloudtrust/cloudtrust/demo"
 	"github.com/cloudtrust/cloudtrust/internal/testkit/browser"
 	"github.com/cloudtrust/cloudtrust/org"
 	"github.com/cloudtrust/cloudtrust/registry"
@@ -50,6 +51,15 @@ func seedWebData(t *testing.T, dir string) {
 			Level: registry.LevelSelfAssessment, Submission: "sub-" + p.id, Questionnaire: "caiq@4.1.0", Catalogs: []string{p.catalog},
 			PostedAt: now.AddDate(0, -1, 0)}))
 	}
+	// Acme's object storage is also continuously monitored: its demo API
+	// availability objective evidences two controls (serve --demo loads
+	// the measurement).
+	cont := registry.NewContinuous([]registry.Link{{ServiceView: demo.ObjectStorageViewID,
+		Measurements: []string{demo.APIAvailabilityID}, Controls: []string{"BCR-08", "IVS-04"}}}, 0, now.Add(-time.Hour))
+	cont.Objectives = []registry.ObjectiveState{{Measurement: demo.APIAvailabilityID, ServiceView: demo.ObjectStorageViewID,
+		Status: registry.ObjectiveTrue, At: now.Add(-time.Minute)}}
+	webMust(t, reg.CreateEntry(ctx, &registry.Entry{ID: "continuous-acme", Provider: "acme", ProviderName: "Acme Cloud", Service: "storage",
+		ServiceName: "Acme Object Storage", Level: registry.LevelContinuous, PostedAt: now.Add(-time.Hour), Continuous: cont}))
 	hash, err := org.HashPassword(webPassword)
 	webMust(t, err)
 	u := &org.User{Email: "alice@example.com", Name: "Alice", PasswordHash: hash}
@@ -94,14 +104,14 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 				chromedp.Submit(chromedp.CSS("#home-q")),
 				chromedp.WaitVisible(chromedp.CSS("#result-count")))
 			b.Screenshot("search-acme")
-			if got := browser.Get(b, "read the result count", chromedp.Text(chromedp.CSS("#result-count"))); got != "1 listing" {
+			if got := browser.Get(b, "read the result count", chromedp.Text(chromedp.CSS("#result-count"))); got != "2 listings" {
 				t.Fatalf("result count = %q", got)
 			}
 			b.Run("browse the whole registry", chromedp.Navigate(srv.url+"/registry"), chromedp.WaitVisible(chromedp.CSS("table.listings")))
 			logPaint(t, b, vp.name+" /registry")
 			rows := browser.Get(b, "count listings", chromedp.Evaluate[int](`document.querySelectorAll('table.listings tbody tr').length`))
-			if rows != 2 {
-				t.Fatalf("registry rows = %d, want 2", rows)
+			if rows != 3 {
+				t.Fatalf("registry rows = %d, want 3", rows)
 			}
 			wide := browser.Get(b, "check the page fits the screen", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
 			if !wide {
@@ -121,6 +131,20 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 				if !strings.Contains(body, want) {
 					t.Errorf("provider page lacks %q:\n%s", want, body)
 				}
+			}
+			b.Run("open a continuously monitored provider",
+				chromedp.Navigate(srv.url+"/providers/acme"),
+				chromedp.WaitVisible(chromedp.CSS("#h-controls")))
+			b.Screenshot("provider-acme-controls")
+			logPaint(t, b, vp.name+" /providers/acme")
+			controls := browser.Get(b, "read the controls", chromedp.Text(chromedp.CSS(`section[aria-labelledby="h-controls"]`)))
+			for _, want := range []string{"BCR-08", "IVS-04", "met"} {
+				if !strings.Contains(controls, want) {
+					t.Errorf("controls lack %q:\n%s", want, controls)
+				}
+			}
+			if n := browser.Get(b, "count charts", chromedp.Evaluate[int](`document.querySelectorAll('.chart svg').length`)); n < 1 {
+				t.Errorf("no history chart on the trust page")
 			}
 			b.Run("open the home page again", chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
 			logPaint(t, b, vp.name+" / (again, warm browser)")

@@ -115,17 +115,21 @@ func TestWebCustomerSeesAlertWithoutReload(t *testing.T) {
 
 	// The agent pushes a result that violates the objective and fires the
 	// trigger, through the CTP API with its bearer token.
-	body := `{"result":{"value":[{"percentage":97.25}],"updateTime":"` + time.Now().UTC().Format(time.RFC3339Nano) + `"}}`
-	req, err := http.NewRequest("PUT", srv.url+"/api/1.0/measurements/"+measurementID+"?x=result", strings.NewReader(body))
-	webMust(t, err)
-	req.Header.Set("Authorization", "Bearer "+agentToken)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	webMust(t, err)
-	res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		t.Fatalf("agent push: %s\n%s", res.Status, srv.logs.String())
+	push := func(percentage string) {
+		t.Helper()
+		body := `{"result":{"value":[{"percentage":` + percentage + `}],"updateTime":"` + time.Now().UTC().Format(time.RFC3339Nano) + `"}}`
+		req, err := http.NewRequest("PUT", srv.url+"/api/1.0/measurements/"+measurementID+"?x=result", strings.NewReader(body))
+		webMust(t, err)
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		webMust(t, err)
+		res.Body.Close()
+		if res.StatusCode/100 != 2 {
+			t.Fatalf("agent push: %s\n%s", res.Status, srv.logs.String())
+		}
 	}
+	push("97.25")
 
 	b.Run("the alert appears on the open page",
 		chromedp.WaitVisible(chromedp.CSS("#alerts li.alert-new")),
@@ -152,6 +156,26 @@ func TestWebCustomerSeesAlertWithoutReload(t *testing.T) {
 	desc := browser.Get(b, "read the chart's text alternative", chromedp.Evaluate[string](`document.querySelector('figure.chart svg desc').textContent`))
 	if !strings.Contains(desc, "Objective not met in 1 interval") {
 		t.Fatalf("chart description = %q", desc)
+	}
+
+	// The console's home page updates the view's card when an alert comes.
+	push("99.99") // recovered: the card loads as "met", no alert firing
+	card := `#console-home li[data-view="` + viewID + `"]`
+	b.Run("open the console's home page",
+		chromedp.Navigate(srv.url+"/console/customer"),
+		chromedp.WaitVisible(chromedp.CSS(`#console-home[data-live="connected"]`)))
+	browser.Get(b, "mark the page", chromedp.Evaluate[bool](`window.ctLoaded = true`))
+	if got := browser.Get(b, "read the card", chromedp.Text(chromedp.CSS(card))); !strings.Contains(got, "1 met") || !strings.Contains(got, "No alert firing") {
+		t.Fatalf("card before the alert = %q", got)
+	}
+	push("96.5")
+	b.Run("the card turns red without reload", chromedp.WaitVisible(chromedp.CSS(card+` .v-firing .status-bad`)))
+	b.Screenshot("home-card-updated")
+	if got := browser.Get(b, "read the card", chromedp.Text(chromedp.CSS(card))); !strings.Contains(got, "1 not met") || !strings.Contains(got, "1 alert firing") {
+		t.Fatalf("card after the alert = %q", got)
+	}
+	if !browser.Get(b, "check the page was not reloaded", chromedp.Evaluate[bool](`window.ctLoaded === true`)) {
+		t.Fatal("the home page was reloaded")
 	}
 
 	for _, page := range []string{viewURL, srv.url + "/console/measurements/" + measurementID} {

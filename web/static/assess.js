@@ -74,6 +74,12 @@
       var errs = document.querySelector('[data-de="' + i + '"]');
       if (bar) { bar.value = p.domain.answered; }
       if (count) { count.textContent = p.domain.answered + "/" + p.domain.total; }
+      if (!errs && p.domain.errors > 0 && count) {
+        errs = document.createElement("span");
+        errs.className = "badge status-failing";
+        errs.setAttribute("data-de", String(i));
+        count.parentNode.appendChild(errs);
+      }
       if (errs) {
         errs.textContent = p.domain.errors + (p.domain.errors === 1 ? " error" : " errors");
         errs.hidden = p.domain.errors === 0;

@@ -238,3 +238,85 @@
     meas.addEventListener("change", schedule);
   }
 })();
+
+// The customer console's home page: one stream of all listed views'
+// alerts; on each, the view's card reloads its counts.
+(function () {
+  var home = document.getElementById("console-home");
+  var url = home && home.getAttribute("data-events");
+  if (!url || !window.EventSource) {
+    return;
+  }
+  var state = document.getElementById("live-state");
+
+  function badge(cls, text) {
+    var span = document.createElement("span");
+    span.className = "badge " + cls;
+    span.textContent = text;
+    return span;
+  }
+
+  function update(viewID) {
+    var card = home.querySelector('li[data-view="' + CSS.escape(viewID) + '"]');
+    if (!card) {
+      return;
+    }
+    fetch("/console/views/" + encodeURIComponent(viewID) + "/status?page=1", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (!s) {
+          return;
+        }
+        var counts = card.querySelector(".v-counts");
+        if (counts) {
+          var wrap = document.createElement("span");
+          wrap.className = "counts";
+          [["notMet", "status-bad", " not met"], ["error", "status-error", " error"], ["met", "status-ok", " met"], ["none", "status-none", " without objective"]]
+            .forEach(function (c) {
+              if (s.counts[c[0]] > 0) {
+                wrap.append(badge(c[1], s.counts[c[0]] + c[2]), " ");
+              }
+            });
+          counts.replaceChildren(wrap);
+        }
+        var firing = card.querySelector(".v-firing");
+        if (firing) {
+          if (s.firing > 0) {
+            firing.replaceChildren(badge("status-bad", s.firing + (s.firing > 1 ? " alerts" : " alert") + " firing"));
+          } else {
+            var quiet = document.createElement("span");
+            quiet.className = "muted";
+            quiet.textContent = "No alert firing.";
+            firing.replaceChildren(quiet);
+          }
+        }
+        card.className = "card view-card status-border-" + ({ "true": "status-ok", "false": "status-bad", "error": "status-error" }[s.worst] || "status-none");
+        card.setAttribute("data-updated", String(Date.now()));
+      })
+      .catch(function () {});
+  }
+
+  var es = new EventSource(url);
+  es.addEventListener("open", function () {
+    if (state) {
+      state.textContent = "Live updates: connected.";
+    }
+    home.setAttribute("data-live", "connected");
+  });
+  es.addEventListener("error", function () {
+    if (state) {
+      state.textContent = "Live updates: reconnecting…";
+    }
+    home.setAttribute("data-live", "reconnecting");
+  });
+  var onAlert = function (ev) {
+    try {
+      var entry = JSON.parse(ev.data);
+      update(String(entry.scope || "").split("/").pop());
+    } catch (e) {
+      // ignored: a malformed event
+    }
+  };
+  es.addEventListener("ctp.alert", onAlert);
+  es.addEventListener("ctp.alert.error", onAlert);
+})();
