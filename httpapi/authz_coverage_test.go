@@ -70,32 +70,32 @@ var v1Authorization = map[string]authzExpectation{
 	"GET /api/v1/catalogs/{cat}":                             needsToken(tV1Matrix, tCatalog),
 	"DELETE /api/v1/catalogs/{cat}":                          needsToken(tV1Matrix, tCatalog),
 	"GET /api/v1/catalogs/{cat}/controls":                    needsToken(tV1Matrix, tCatalog),
-	"GET /api/v1/catalogs/{cat}/controls/{control}":          needsToken(tCatalog),
-	"GET /api/v1/catalogs/{cat}/controls/{control}/mappings": needsToken(tCatalog),
-	"GET /api/v1/catalogs/{cat}/diff/{other}":                needsToken(tCatalog),
-	"POST /api/v1/catalogs/{cat}/coverage":                   needsToken(tCatalog, tSize),
+	"GET /api/v1/catalogs/{cat}/controls/{control}":          needsToken(tV1Matrix, tCatalog),
+	"GET /api/v1/catalogs/{cat}/controls/{control}/mappings": needsToken(tV1Matrix, tCatalog),
+	"GET /api/v1/catalogs/{cat}/diff/{other}":                needsToken(tV1Matrix, tCatalog),
+	"POST /api/v1/catalogs/{cat}/coverage":                   needsToken(tV1Matrix, tCatalog, tSize),
 	"GET /api/v1/controls":                                   needsToken(tV1Matrix, tCatalog),
 	"GET /api/v1/mappings":                                   needsToken(tV1Matrix, tCatalog),
 	"POST /api/v1/mappings":                                  needsToken(tV1Matrix, tCatalog),
-	"GET /api/v1/mappings/{set}":                             needsToken(tCatalog),
+	"GET /api/v1/mappings/{set}":                             needsToken(tV1Matrix, tCatalog),
 	"DELETE /api/v1/mappings/{set}":                          needsToken(tV1Matrix, tCatalog),
 
 	// Questionnaires and submissions.
 	"GET /api/v1/questionnaires":               needsToken(tV1Matrix, tQuestion),
 	"POST /api/v1/questionnaires":              needsToken(tV1Matrix, tQuestion, tSize),
-	"GET /api/v1/questionnaires/{id}":          needsToken(tQuestion),
+	"GET /api/v1/questionnaires/{id}":          needsToken(tV1Matrix, tQuestion),
 	"DELETE /api/v1/questionnaires/{id}":       needsToken(tV1Matrix, tQuestion),
 	"GET /api/v1/submissions":                  needsToken(tOrgMatrix),
 	"POST /api/v1/submissions":                 needsToken(tOrgMatrix, tSize),
-	"GET /api/v1/submissions/{id}":             needsToken(tOrgMatrix),
+	"GET /api/v1/submissions/{id}":             needsToken(tOrgMatrix, tV1Matrix),
 	"PUT /api/v1/submissions/{id}":             needsToken(tOrgMatrix),
-	"DELETE /api/v1/submissions/{id}":          needsToken(tOrgMatrix),
+	"DELETE /api/v1/submissions/{id}":          needsToken(tOrgMatrix, tV1Matrix),
 	"GET /api/v1/submissions/{id}/problems":    needsToken(tOrgMatrix),
 	"POST /api/v1/submissions/{id}/submit":     needsToken(tOrgMatrix),
 	"POST /api/v1/submissions/{id}/workbook":   needsToken(tOrgMatrix),
 	"GET /api/v1/submissions/{id}/suggestions": needsToken(tOrgMatrix, tCompare),
 	"POST /api/v1/submissions/{id}/prefill":    needsToken(tOrgMatrix, tCompare),
-	"GET /api/v1/submissions/{id}/oscal":       needsToken(tOrgMatrix, tCompare),
+	"GET /api/v1/submissions/{id}/oscal":       needsToken(tOrgMatrix, tV1Matrix, tCompare),
 	"POST /api/v1/compare":                     needsToken(tV1Matrix, tCompare, tSize),
 	"GET /api/v1/profiles":                     needsToken(tV1Matrix, tCompare),
 	"POST /api/v1/profiles":                    needsToken(tV1Matrix, tCompare, tSize),
@@ -104,24 +104,24 @@ var v1Authorization = map[string]authzExpectation{
 	"DELETE /api/v1/profiles/{id}":             needsToken(tV1Matrix, tCompare),
 
 	// Organisations, users and tokens.
-	"GET /api/v1/me":                                       needsToken(tOrgMatrix),
-	"GET /api/v1/organizations":                            needsToken(tOrgMatrix),
+	"GET /api/v1/me":                                       needsToken(tOrgMatrix, tV1Matrix),
+	"GET /api/v1/organizations":                            needsToken(tOrgMatrix, tV1Matrix),
 	"POST /api/v1/organizations":                           needsToken(tOrgMatrix, tSize),
-	"GET /api/v1/organizations/{id}":                       needsToken(tOrgMatrix),
+	"GET /api/v1/organizations/{id}":                       needsToken(tOrgMatrix, tV1Matrix),
 	"DELETE /api/v1/organizations/{id}":                    needsToken(tOrgMatrix),
-	"GET /api/v1/organizations/{id}/members":               needsToken(tOrgMatrix),
-	"PUT /api/v1/organizations/{id}/members/{user}":        needsToken(tOrgMatrix),
+	"GET /api/v1/organizations/{id}/members":               needsToken(tOrgMatrix, tV1Matrix),
+	"PUT /api/v1/organizations/{id}/members/{user}":        needsToken(tOrgMatrix, tV1Matrix),
 	"DELETE /api/v1/organizations/{id}/members/{user}":     needsToken(tOrgMatrix),
 	"GET /api/v1/organizations/{id}/services":              needsToken(tOrgMatrix),
-	"POST /api/v1/organizations/{id}/services":             needsToken(tOrgMatrix),
+	"POST /api/v1/organizations/{id}/services":             needsToken(tOrgMatrix, tV1Matrix),
 	"GET /api/v1/organizations/{id}/services/{service}":    needsToken(tOrgMatrix),
 	"DELETE /api/v1/organizations/{id}/services/{service}": needsToken(tOrgMatrix),
 	"GET /api/v1/users":                                    needsToken(tOrgMatrix),
 	"POST /api/v1/users":                                   needsToken(tOrgMatrix, tSize),
-	"GET /api/v1/users/{id}":                               needsToken(tOrgMatrix),
+	"GET /api/v1/users/{id}":                               needsToken(tOrgMatrix, tV1Matrix),
 	"PATCH /api/v1/users/{id}":                             needsToken(tOrgMatrix),
 	"DELETE /api/v1/users/{id}":                            needsToken(tOrgMatrix),
-	"GET /api/v1/users/{id}/tokens":                        needsToken(tOrgMatrix),
+	"GET /api/v1/users/{id}/tokens":                        needsToken(tOrgMatrix, tV1Matrix),
 	"POST /api/v1/users/{id}/tokens":                       needsToken(tOrgMatrix),
 	"DELETE /api/v1/users/{id}/tokens/{token}":             needsToken(tOrgMatrix),
 
@@ -146,11 +146,11 @@ var v1Authorization = map[string]authzExpectation{
 	// provider's members and registry operators.
 	"GET /api/v1/registry":                    authz(200, "the registry is a public record", tV1Matrix, tRegistry),
 	"POST /api/v1/registry":                   needsToken(tV1Matrix, tRegistry, tRegCont, tSize),
-	"POST /api/v1/registry/attestations":      needsToken(tRegistry),
+	"POST /api/v1/registry/attestations":      needsToken(tV1Matrix, tRegistry),
 	"GET /api/v1/registry/{id}":               authz(404, "registry entries are public (hidden and unknown ones: 404)", tV1Matrix, tRegistry),
 	"POST /api/v1/registry/{id}/revoke":       needsToken(tV1Matrix, tRegistry),
 	"POST /api/v1/registry/{id}/renew":        needsToken(tV1Matrix, tRegistry),
-	"GET /api/v1/registry/{id}/links":         authz(404, "a continuous entry's links are public (unknown entries: 404)", tRegCont),
+	"GET /api/v1/registry/{id}/links":         authz(404, "a continuous entry's links are public (unknown entries: 404)", tV1Matrix, tRegCont),
 	"PUT /api/v1/registry/{id}/links":         needsToken(tV1Matrix, tRegCont),
 	"POST /api/v1/registry/{id}/evaluate":     needsToken(tV1Matrix, tRegCont),
 	"GET /api/v1/auditors/{id}/keys":          authz(200, "auditors' public keys verify public attestations", tV1Matrix, tRegistry),
@@ -196,8 +196,11 @@ func unknownValue(name string) string {
 
 // TestEveryV1RouteHasAnAuthorizationExpectation walks the route table and
 // fails for any /api/v1 route without a row in v1Authorization (or a row
-// without a route), for rows naming tests that do not exist, and when an
-// anonymous request does not get the expected answer.
+// without a route), when an anonymous request does not get the expected
+// answer, for rows naming tests that do not exist, for a route needing a
+// token that neither TestV1AuthorizationMatrix nor
+// TestOrgAuthorizationMatrix runs, and when a row names one of those two
+// matrices but the matrix has no row for the route.
 func TestEveryV1RouteHasAnAuthorizationExpectation(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
 		w := newEnv(t, db)
@@ -242,6 +245,11 @@ func TestEveryV1RouteHasAnAuthorizationExpectation(t *testing.T) {
 		}
 	})
 	tests := testFuncs(t)
+	var v1Rows [][2]string
+	for _, row := range v1MatrixRows() {
+		v1Rows = append(v1Rows, [2]string{row.method, row.path})
+	}
+	orgRows := matrixRowsIn(t, "org_matrix_test.go", tOrgMatrix)
 	for key, x := range v1Authorization {
 		if len(x.tests) == 0 {
 			t.Errorf("%s: no test exercises its callers", key)
@@ -251,21 +259,69 @@ func TestEveryV1RouteHasAnAuthorizationExpectation(t *testing.T) {
 				t.Errorf("%s: names %s, which is not a test of this package", key, name)
 			}
 		}
-		if slices.Contains(x.tests, tV1Matrix) && !inV1Matrix(key) {
-			t.Errorf("%s: names %s, which has no row for it", key, tV1Matrix)
+		if !slices.Contains(x.tests, tV1Matrix) && !slices.Contains(x.tests, tOrgMatrix) && x.public == "" {
+			t.Errorf("%s: no row in %s or %s: add one for every caller", key, tV1Matrix, tOrgMatrix)
+		}
+		for _, m := range []struct {
+			name string
+			rows [][2]string
+		}{{tV1Matrix, v1Rows}, {tOrgMatrix, orgRows}} {
+			if slices.Contains(x.tests, m.name) && !matrixHas(m.rows, key) {
+				t.Errorf("%s: names %s, which has no row for it", key, m.name)
+			}
 		}
 	}
 }
 
-// inV1Matrix reports whether TestV1AuthorizationMatrix has a row for the
-// route pattern key ("METHOD /path/{x}").
-func inV1Matrix(key string) bool {
+// matrixRowsIn returns the (method, path) pairs of the rows of the test
+// function name in file: every composite literal whose first two elements
+// are string literals, an HTTP method and an /api/v1 path.
+func matrixRowsIn(t *testing.T, file, name string) [][2]string {
+	t.Helper()
+	af, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][2]string
+	for _, d := range af.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Name.Name != name {
+			continue
+		}
+		ast.Inspect(fd, func(n ast.Node) bool {
+			cl, ok := n.(*ast.CompositeLit)
+			if !ok || len(cl.Elts) < 2 {
+				return true
+			}
+			var lit [2]string
+			for i := range lit {
+				bl, ok := cl.Elts[i].(*ast.BasicLit)
+				if !ok || bl.Kind != token.STRING {
+					return true
+				}
+				lit[i], _ = strconv.Unquote(bl.Value)
+			}
+			if slices.Contains([]string{"GET", "PUT", "POST", "PATCH", "DELETE"}, lit[0]) && strings.HasPrefix(lit[1], "/api/v1/") {
+				rows = append(rows, lit)
+			}
+			return true
+		})
+	}
+	if len(rows) == 0 {
+		t.Fatalf("found no rows of %s in %s", name, file)
+	}
+	return rows
+}
+
+// matrixHas reports whether rows (method, path with placeholders and
+// query) has one for the route pattern key ("METHOD /path/{x}").
+func matrixHas(rows [][2]string, key string) bool {
 	method, path, _ := strings.Cut(key, " ")
 	want := strings.Split(path, "/")
-	for _, row := range v1MatrixRows() {
-		p, _, _ := strings.Cut(row.path, "?")
+	for _, row := range rows {
+		p, _, _ := strings.Cut(row[1], "?")
 		got := strings.Split(p, "/")
-		if row.method != method || len(got) != len(want) {
+		if row[0] != method || len(got) != len(want) {
 			continue
 		}
 		match := true

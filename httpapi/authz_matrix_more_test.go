@@ -3,11 +3,13 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/compare"
 	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
@@ -18,8 +20,9 @@ import (
 )
 
 // v1Callers are the callers of TestV1AuthorizationMatrix: those of
-// TestOrgAuthorizationMatrix plus the owner of a customer organisation.
-var v1Callers = append(append([]string{}, matrixCallers...), "customer")
+// TestOrgAuthorizationMatrix plus the owner and a viewer of customer
+// organisation cust-c and the owner of another customer, cust-d.
+var v1Callers = append(append([]string{}, matrixCallers...), "customer", "custViewer", "otherCustomer")
 
 // answers builds the expected status of every caller: anon for the
 // anonymous caller, others for every authenticated caller not named in
@@ -45,7 +48,8 @@ const v1TestIngestBytes = 64 << 10
 
 // v1World is newOrgWorld's organisations, users and submissions served by
 // a server with every /api/v1 area configured, plus a customer
-// organisation "cust-c" owned by the caller "customer".
+// organisations "cust-c" (owner "customer", viewer "custViewer") and
+// "cust-d" (owner "otherCustomer").
 type v1World struct {
 	*orgWorld
 	ids map[string]string // {name} → id, expanded in row paths
@@ -63,18 +67,30 @@ func newV1World(t *testing.T, db *sqldb.DB) *v1World {
 		}
 	}
 	check(ow.orgs.CreateOrganization(ctx, &org.Organization{ID: "cust-c", Name: "Customer C", Kind: org.KindCustomer}))
-	u := &org.User{ID: "customer", Email: "customer@example.com", Name: "customer"}
-	check(ow.orgs.CreateUser(ctx, u))
-	check(ow.orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "cust-c", Role: org.RoleOwner}))
-	ow.tokens["customer"] = "token-of-customer-0123456789"
-	h := sha256.Sum256([]byte(ow.tokens["customer"]))
-	check(ow.orgs.CreateToken(ctx, &org.Token{User: u.ID, Name: "main"}, h[:]))
-
+	check(ow.orgs.CreateOrganization(ctx, &org.Organization{ID: "cust-d", Name: "Customer D", Kind: org.KindCustomer}))
+	for _, m := range []struct {
+		name, org string
+		role      org.Role
+	}{{"customer", "cust-c", org.RoleOwner}, {"custViewer", "cust-c", org.RoleViewer}, {"otherCustomer", "cust-d", org.RoleOwner}} {
+		u := &org.User{ID: m.name, Email: strings.ToLower(m.name) + "@example.com", Name: m.name}
+		check(ow.orgs.CreateUser(ctx, u))
+		check(ow.orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: m.org, Role: m.role}))
+		ow.tokens[m.name] = "token-of-" + m.name + "-0123456789"
+		h := sha256.Sum256([]byte(ow.tokens[m.name]))
+		check(ow.orgs.CreateToken(ctx, &org.Token{User: u.ID, Name: "main"}, h[:]))
+	}
 	ow.srv = newV1Server(t, ow.env)
+
+	for _, c := range v1Callers {
+		if _, err := ow.orgs.User(ctx, "joiner-"+c); cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
+			check(ow.orgs.CreateUser(ctx, &org.User{ID: "joiner-" + c, Email: "joiner-" + strings.ToLower(c) + "@example.com"}))
+		}
+	}
 
 	// A CTP service view shared with provider A's members.
 	tr := ow.tree("org:prov-a", "access:user")
 	w.ids["view"], w.ids["measurement"] = tr.view, tr.measurement
+	w.ids["questionnaire"] = ow.wb.Questionnaire.ID()
 
 	evidenceItem := func(name, vis string) {
 		t.Helper()
@@ -187,6 +203,7 @@ func v1MatrixRows() []v1MatrixRow {
 	membersA := []string{"admin", "ownerA", "editorA", "viewerA"}
 	writersA := []string{"admin", "ownerA", "editorA"}
 	viewerA := []string{"viewerA"}
+	custC := []string{"customer", "custViewer"} // members of cust-c, which owns profile prof-c and request {request}
 	admin := []string{"admin"}
 	const ok = authorized
 	return []v1MatrixRow{
@@ -209,28 +226,43 @@ func v1MatrixRows() []v1MatrixRow {
 		{"POST", "/api/v1/evidence/{req-{caller}}/accessRequests", map[string]any{"reason": "review"},
 			answers(401, 201, []string{"admin"}, 400, membersA[1:], 400)},
 		{"GET", "/api/v1/accessRequests?provider=prov-a", nil, answers(401, 403, membersA, 200)},
-		{"GET", "/api/v1/accessRequests?requesterOrg=cust-c", nil, answers(401, 403, []string{"admin", "customer"}, 200)},
-		{"GET", "/api/v1/accessRequests/{request}", nil, answers(401, 404, membersA, 200, []string{"customer"}, 200)},
-		{"POST", "/api/v1/accessRequests/{ar-approve-{caller}}/approve", nil, answers(401, 404, writersA, 200, viewerA, 403, []string{"customer"}, 403)},
-		{"POST", "/api/v1/accessRequests/{ar-deny-{caller}}/deny", nil, answers(401, 404, writersA, 200, viewerA, 403, []string{"customer"}, 403)},
-		{"POST", "/api/v1/accessRequests/{ar-revoke-{caller}}/revoke", nil, answers(401, 404, writersA, 200, viewerA, 403, []string{"customer"}, 403)},
+		{"GET", "/api/v1/accessRequests?requesterOrg=cust-c", nil, answers(401, 403, []string{"admin", "customer", "custViewer"}, 200)},
+		{"GET", "/api/v1/accessRequests/{request}", nil, answers(401, 404, membersA, 200, custC, 200)},
+		{"POST", "/api/v1/accessRequests/{ar-approve-{caller}}/approve", nil, answers(401, 404, writersA, 200, viewerA, 403, custC, 403)},
+		{"POST", "/api/v1/accessRequests/{ar-deny-{caller}}/deny", nil, answers(401, 404, writersA, 200, viewerA, 403, custC, 403)},
+		{"POST", "/api/v1/accessRequests/{ar-revoke-{caller}}/revoke", nil, answers(401, 404, writersA, 200, viewerA, 403, custC, 403)},
 		{"GET", "/api/v1/accessRequests/ar-0000000000000000", nil, answers(401, 404)},
+		// Organisations, users and submissions as seen by customers
+		// (TestOrgAuthorizationMatrix has the provider-side callers).
+		{"GET", "/api/v1/me", nil, answers(401, 200)},
+		{"GET", "/api/v1/organizations", nil, answers(401, 200)},
+		{"GET", "/api/v1/organizations/prov-a/members", nil, answers(401, 403, membersA, 200)},
+		{"GET", "/api/v1/organizations/cust-c/members", nil, answers(401, 403, append([]string{"admin"}, custC...), 200)},
+		{"PUT", "/api/v1/organizations/cust-c/members/joiner-{caller}", map[string]any{"role": "viewer"}, answers(401, 403, []string{"admin", "customer"}, 200)},
+		{"POST", "/api/v1/organizations/prov-a/services", map[string]any{"name": "New"}, answers(401, 403, writersA, 201)},
+		{"POST", "/api/v1/organizations/cust-c/services", map[string]any{"name": "New"}, answers(401, 403, []string{"admin", "customer"}, 400)}, // customers have no services
+		{"GET", "/api/v1/users/customer", nil, answers(401, 403, []string{"admin", "customer"}, 200)},
+		{"GET", "/api/v1/users/customer/tokens", nil, answers(401, 403, []string{"admin", "customer"}, 200)},
+		{"GET", "/api/v1/submissions/sub-a-draft", nil, answers(401, 404, membersA, 200)},
+		{"GET", "/api/v1/submissions/sub-a-sub", nil, answers(401, 404, append([]string{"auditor"}, membersA...), 200)},
+		{"GET", "/api/v1/submissions/sub-a-sub/oscal", nil, answers(401, 404, append([]string{"auditor"}, membersA...), ok)},
+		{"DELETE", "/api/v1/submissions/del-{caller}", nil, answers(401, 404, writersA, 204, viewerA, 403)},
 		// Organisations outside the caller's own answer 403 whether they
 		// exist or not (the membership check comes before the lookup), so
 		// their ids cannot be probed either (TestOrgAuthorizationMatrix has
 		// the rest).
-		{"GET", "/api/v1/organizations/cust-c", nil, answers(401, 403, []string{"admin", "customer"}, 200)},
+		{"GET", "/api/v1/organizations/cust-c", nil, answers(401, 403, append([]string{"admin"}, custC...), 200)},
 		{"GET", "/api/v1/organizations/zz-missing", nil, answers(401, 403, admin, 404)},
 		{"GET", "/api/v1/organizations/zz-missing/members", nil, answers(401, 403, admin, 404)},
 		// Requirement profiles belong to customer organisations; other
 		// organisations' profiles answer 404.
 		{"GET", "/api/v1/profiles", nil, answers(401, 200)},
-		{"GET", "/api/v1/profiles?org=cust-c", nil, answers(401, 403, []string{"admin", "customer"}, 200)},
+		{"GET", "/api/v1/profiles?org=cust-c", nil, answers(401, 403, append([]string{"admin"}, custC...), 200)},
 		{"POST", "/api/v1/profiles", map[string]any{"org": "cust-c", "name": "P", "catalog": "mini@1.0", "requirements": []any{}},
-			answers(401, 403, []string{"admin", "customer"}, ok)},
-		{"GET", "/api/v1/profiles/prof-c", nil, answers(401, 404, []string{"admin", "customer"}, 200)},
+			answers(401, 403, []string{"admin", "customer"}, ok)}, // custViewer: 403, reader
+		{"GET", "/api/v1/profiles/prof-c", nil, answers(401, 404, append([]string{"admin"}, custC...), 200)},
 		{"PUT", "/api/v1/profiles/prof-c", map[string]any{"name": "Bank baseline", "catalog": "mini@1.0", "requirements": []any{}},
-			answers(401, 404, []string{"admin", "customer"}, ok)},
+			answers(401, 404, []string{"admin", "customer"}, ok, []string{"custViewer"}, 403)},
 		{"DELETE", "/api/v1/profiles/nope-{caller}", nil, answers(401, 404)},
 		{"POST", "/api/v1/compare", map[string]any{"submissions": []string{"sub-a-sub"}}, answers(401, ok)},
 		// Catalogs and questionnaires: every authenticated caller reads,
@@ -244,7 +276,13 @@ func v1MatrixRows() []v1MatrixRow {
 		{"GET", "/api/v1/mappings", nil, answers(401, 200)},
 		{"POST", "/api/v1/mappings", map[string]any{}, answers(401, 403, admin, ok)},
 		{"DELETE", "/api/v1/mappings/none", nil, answers(401, 403, admin, 404)},
+		{"GET", "/api/v1/catalogs/mini@1.0/controls/ac-1", nil, answers(401, 200)},
+		{"GET", "/api/v1/catalogs/mini@1.0/controls/ac-1/mappings?to=mini@1.0", nil, answers(401, ok)},
+		{"GET", "/api/v1/catalogs/mini@1.0/diff/mini@1.0", nil, answers(401, ok)},
+		{"POST", "/api/v1/catalogs/mini@1.0/coverage", map[string]any{}, answers(401, ok)},
+		{"GET", "/api/v1/mappings/none", nil, answers(401, 404)},
 		{"GET", "/api/v1/questionnaires", nil, answers(401, 200)},
+		{"GET", "/api/v1/questionnaires/{questionnaire}", nil, answers(401, 200)},
 		{"POST", "/api/v1/questionnaires", map[string]any{}, answers(401, 403, admin, ok)},
 		{"DELETE", "/api/v1/questionnaires/none", nil, answers(401, 403, admin, 404)},
 		// The registry is a public record; writes are role-checked.
@@ -256,6 +294,11 @@ func v1MatrixRows() []v1MatrixRow {
 		{"POST", "/api/v1/registry/{reg-renew}/renew", map[string]any{}, answers(401, 403, writersA, ok)},
 		{"POST", "/api/v1/registry/{reg-eval}/evaluate", map[string]any{}, answers(401, 403, append([]string{"regop"}, writersA...), ok)},
 		{"PUT", "/api/v1/registry/{reg-links}/links", map[string]any{"links": []any{}}, answers(401, 403, writersA, ok)},
+		{"GET", "/api/v1/registry/{reg-read}/links", nil, answers(404, 404)}, // a self-assessment has no links
+		// An unsigned attestation naming auditor "aud": the role check
+		// comes before the signature check (400).
+		{"POST", "/api/v1/registry/attestations", map[string]any{"jws": "e30." + base64.RawURLEncoding.EncodeToString([]byte(`{"auditor":"aud"}`)) + ".c2ln"},
+			answers(401, 403, []string{"admin", "auditor"}, ok)},
 		{"GET", "/api/v1/auditors/aud/keys", nil, answers(200, 200)},
 		{"POST", "/api/v1/auditors/aud/keys", map[string]any{"pem": "x"}, answers(401, 403, admin, ok)},
 		{"DELETE", "/api/v1/auditors/aud/keys/k-{caller}", nil, answers(401, 403, admin, ok)},
@@ -294,6 +337,8 @@ func TestV1ListsShowOnlyWhatTheCallerMayRead(t *testing.T) {
 		{"a customer lists only its own organisation", "customer", "/api/v1/organizations", "organizations", "id", []string{"cust-c"}, "cust-c"},
 		{"a user lists only itself", "ownerB", "/api/v1/users", "users", "id", []string{"ownerB"}, "ownerB"},
 		{"a provider sees no customer's profiles", "ownerB", "/api/v1/profiles", "profiles", "org", []string{}, ""},
+		{"another customer sees none of cust-c's profiles", "otherCustomer", "/api/v1/profiles", "profiles", "org", []string{}, ""},
+		{"another customer sees none of cust-c's requests", "otherCustomer", "/api/v1/accessRequests?requesterOrg=cust-d", "accessRequests", "requesterOrg", []string{}, ""},
 		{"a customer sees its profiles", "customer", "/api/v1/profiles", "profiles", "org", []string{"cust-c"}, "cust-c"},
 		{"a provider sees requests to it only", "viewerA", "/api/v1/accessRequests?provider=prov-a", "accessRequests", "provider", []string{"prov-a"}, "prov-a"},
 		{"a customer sees its own requests only", "customer", "/api/v1/accessRequests?requesterOrg=cust-c", "accessRequests", "requesterOrg", []string{"cust-c"}, "cust-c"},

@@ -65,18 +65,18 @@ func searchText(e *registry.Entry) string {
 	return strings.ToLower(strings.Join([]string{e.Provider, e.ProviderName, e.Service, e.ServiceName}, "\n"))
 }
 
-// rowArgs returns the column values of e after the id.
-func rowArgs(e *registry.Entry) ([]any, error) {
+// rowArgs returns the column values of e after the id, then its body.
+func rowArgs(e *registry.Entry) ([]any, string, error) {
 	stored := *e
 	stored.Status, stored.History = "", nil
 	body, err := json.Marshal(&stored)
 	if err != nil {
-		return nil, fmt.Errorf("sqldb: encode registry entry: %w", err)
+		return nil, "", fmt.Errorf("sqldb: encode registry entry: %w", err)
 	}
 	t := e.Timeline()
 	return []any{e.Provider, e.Service, string(e.Level), e.Submission, entryRef(e), searchText(e), e.PostedAt.UnixNano(),
 		optNanos(t.StartsAt), optNanos(t.DeprecatedAt), optNanos(t.ExpiresAt), optNanos(t.HiddenAt), optNanos(t.RevokedAt), optNanos(t.RestoreAt),
-		string(t.Base), string(body)}, nil
+		string(t.Base)}, string(body), nil
 }
 
 func (s *RegistryStore) conflict(ctx context.Context, tx *sql.Tx, e *registry.Entry) error {
@@ -108,6 +108,7 @@ func (s *RegistryStore) CreateEntry(ctx context.Context, e *registry.Entry) erro
 func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.Entry) error {
 	now := s.clock.Now().UTC()
 	rows := make([][]any, len(entries))
+	bodies := make([]string, len(entries))
 	histories := make([][]registry.Event, len(entries))
 	for i, e := range entries {
 		if e.PostedAt.IsZero() {
@@ -120,11 +121,11 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 		if err := e.Validate(); err != nil {
 			return err
 		}
-		args, err := rowArgs(e)
+		args, body, err := rowArgs(e)
 		if err != nil {
 			return err
 		}
-		rows[i] = args
+		rows[i], bodies[i] = args, body
 		h := append([]registry.Event{{At: e.PostedAt, Type: registry.EventPosted, Detail: string(e.Level)}}, e.History...)
 		if !e.RevokedAt.IsZero() && !slices.ContainsFunc(h, func(ev registry.Event) bool { return ev.Type == registry.EventRevoked }) {
 			h = append(h, registry.Event{At: e.RevokedAt, Type: registry.EventRevoked, Detail: e.RevokeReason})
@@ -138,9 +139,12 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 			}
 			var seq int64
 			err := tx.QueryRowContext(ctx, s.q(`INSERT INTO registry_entries (id, provider, service, level, submission, ref, search, posted_at,
-				starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status, body)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, rows[i]...)...).Scan(&seq)
+				starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, rows[i]...)...).Scan(&seq)
 			if err != nil {
+				return translate(err)
+			}
+			if _, err := tx.ExecContext(ctx, s.q("INSERT INTO registry_entry_bodies (entry_seq, body) VALUES (?, ?)"), seq, bodies[i]); err != nil {
 				return translate(err)
 			}
 			if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, false); err != nil {
@@ -196,8 +200,11 @@ func (s *RegistryStore) load(ctx context.Context, q querier, id, lock string) (i
 		seq  int64
 		body string
 	)
-	if err := q.QueryRowContext(ctx, s.q("SELECT seq, body FROM registry_entries WHERE id = ?"+lock), id).Scan(&seq, &body); err != nil {
+	if err := q.QueryRowContext(ctx, s.q("SELECT seq FROM registry_entries WHERE id = ?"+lock), id).Scan(&seq); err != nil {
 		return 0, nil, notFound(err, "registry entry", id)
+	}
+	if err := q.QueryRowContext(ctx, s.q("SELECT body FROM registry_entry_bodies WHERE entry_seq = ?"), seq).Scan(&body); err != nil {
+		return 0, nil, translate(err)
 	}
 	var e registry.Entry
 	if err := json.Unmarshal([]byte(body), &e); err != nil {
@@ -264,13 +271,16 @@ func (s *RegistryStore) UpdateEntry(ctx context.Context, id string, fn func(e *r
 		if err := e.Validate(); err != nil {
 			return err
 		}
-		args, err := rowArgs(e)
+		args, body, err := rowArgs(e)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE registry_entries SET provider = ?, service = ?, level = ?, submission = ?, ref = ?, search = ?, posted_at = ?,
-			starts_at = ?, deprecated_at = ?, expires_at = ?, hidden_at = ?, revoked_at = ?, restore_at = ?, base_status = ?, body = ? WHERE seq = ?`),
+			starts_at = ?, deprecated_at = ?, expires_at = ?, hidden_at = ?, revoked_at = ?, restore_at = ?, base_status = ? WHERE seq = ?`),
 			append(args, seq)...); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_bodies SET body = ? WHERE entry_seq = ?"), body, seq); err != nil {
 			return translate(err)
 		}
 		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, true); err != nil {
@@ -361,23 +371,61 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 	if page.Total <= q.Page*q.Items {
 		return page, nil
 	}
-	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT body, "+statusSQL+" FROM registry_entries"+cond+" ORDER BY posted_at DESC, seq DESC LIMIT ? OFFSET ?"),
+	// The page is chosen on the narrow table; only its bodies are read.
+	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT seq, "+statusSQL+" FROM registry_entries"+cond+" ORDER BY posted_at DESC, seq DESC LIMIT ? OFFSET ?"),
 		append(append(nowArgs(nanos), args...), q.Items, q.Page*q.Items)...)
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer rows.Close()
+	var (
+		seqs   []any
+		status = map[int64]string{}
+	)
 	for rows.Next() {
-		var body, status string
-		if err := rows.Scan(&body, &status); err != nil {
+		var (
+			seq int64
+			st  string
+		)
+		if err := rows.Scan(&seq, &st); err != nil {
+			rows.Close()
 			return nil, translate(err)
 		}
+		seqs, status[seq] = append(seqs, seq), st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(seqs) == 0 {
+		return page, nil
+	}
+	bodies := make(map[int64]string, len(seqs))
+	brows, err := s.db.db.QueryContext(ctx, s.q("SELECT entry_seq, body FROM registry_entry_bodies WHERE entry_seq IN ("+placeholders(len(seqs))+")"), seqs...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer brows.Close()
+	for brows.Next() {
+		var (
+			seq  int64
+			body string
+		)
+		if err := brows.Scan(&seq, &body); err != nil {
+			return nil, translate(err)
+		}
+		bodies[seq] = body
+	}
+	if err := brows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	for _, v := range seqs {
+		seq := v.(int64)
 		var e registry.Entry
-		if err := json.Unmarshal([]byte(body), &e); err != nil {
+		if err := json.Unmarshal([]byte(bodies[seq]), &e); err != nil {
 			return nil, fmt.Errorf("sqldb: decode registry entry: %w", err)
 		}
-		e.Status = registry.Status(status)
+		e.Status = registry.Status(status[seq])
 		page.Entries = append(page.Entries, e)
 	}
-	return page, translate(rows.Err())
+	return page, nil
 }

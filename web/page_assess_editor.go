@@ -39,12 +39,15 @@ type assessEditorData struct {
 	Percent       int
 	// Problems lists every problem (after a refused submit), each linked
 	// to its field.
-	Problems    []problemLink
-	Message     string // an error to show at the top
-	Notice      string // a success message
-	Entry       *registry.Entry
-	EntryStatus string
-	EntryNote   string // why no registry entry exists for a submitted one
+	Problems []problemLink
+	// MoreProblems counts the problems left out of Problems (at most
+	// maxListedProblems are listed; each domain shows its own).
+	MoreProblems int
+	Message      string // an error to show at the top
+	Notice       string // a success message
+	Entry        *registry.Entry
+	EntryStatus  string
+	EntryNote    string // why no registry entry exists for a submitted one
 }
 
 // assessDomain is one domain of the questionnaire.
@@ -96,6 +99,10 @@ type problemLink struct {
 // select (the page repeats them per question); beyond it references are
 // typed as ids in the text field.
 const maxEvidenceChoices = 50
+
+// maxListedProblems bounds the problem list at the top of the editor (a
+// blank 283-question CAIQ has 566), keeping the page small.
+const maxListedProblems = 100
 
 // domainOf returns the domain title of a question.
 func domainOf(q *assess.Question) string {
@@ -213,6 +220,9 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, v *visit, 
 	d := &assessEditorData{Sub: sub, Questionnaire: q, Domains: m.domains, Answered: m.answered, Total: len(q.Questions),
 		Percent: percent(m.answered, len(q.Questions)), Message: opt.message, Notice: opt.notice, Problems: opt.problems,
 		CanWrite: sub.Status == assess.StatusDraft && canWriteSubmission(v, sub.Provider), ProviderName: sub.Provider, ServiceName: sub.Service}
+	if len(d.Problems) > maxListedProblems {
+		d.MoreProblems, d.Problems = len(d.Problems)-maxListedProblems, d.Problems[:maxListedProblems]
+	}
 	if o := v.Orgs[sub.Provider]; o != nil {
 		d.ProviderName = o.Name
 	}

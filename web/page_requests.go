@@ -297,7 +297,8 @@ func (s *Server) handleEvidenceContentGet(w http.ResponseWriter, r *http.Request
 	}
 	h := w.Header()
 	h.Set("Content-Type", it.File.ContentType)
-	h.Set("Content-Security-Policy", "sandbox")
+	// An uploaded file runs nothing and is never framed (H12's page sweep).
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "private, no-store")
 	name := it.File.Name
 	if name == "" {

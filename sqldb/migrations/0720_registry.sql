@@ -1,12 +1,12 @@
 -- Assurance registry (issue 6 item 6): entries at three levels, their
 -- catalog versions and their public history.
 --
--- registry_entries keeps the entry as JSON (body, without status and
--- history) plus what listing filters on: level, provider, a lower-cased
--- search text (provider and service ids and names), and the status
--- timeline (registry.Timeline: Unix ns instants, NULL when they do not
--- apply, and the base status) from which the status at any time is one SQL
--- CASE. ref makes an entry unique per level: the submission of a Level 1
+-- registry_entries holds only what listing filters and sorts on, so that
+-- a scan of it stays small (registry_entry_bodies keeps the entry as JSON,
+-- without status and history): level, provider, a lower-cased search text
+-- (provider and service ids and names), and the status timeline
+-- (registry.Timeline: Unix ns instants, NULL when they do not apply, and
+-- the base status) from which the status at any time is one SQL CASE. ref makes an entry unique per level: the submission of a Level 1
 -- entry, auditor/attestation id of a Level 2 entry, '' for continuous ones.
 -- Auditor public keys are not here: they live in authority_keys (0310)
 -- under the authority id "auditor:<organisation id>".
@@ -26,14 +26,18 @@ CREATE TABLE registry_entries (
     hidden_at     BIGINT,
     revoked_at    BIGINT,
     restore_at    BIGINT,
-    base_status   TEXT NOT NULL,
-    body          TEXT NOT NULL
+    base_status   TEXT NOT NULL
 );
 CREATE INDEX registry_entries_by_posted ON registry_entries (posted_at, seq);
 CREATE INDEX registry_entries_by_provider ON registry_entries (provider, posted_at);
 CREATE INDEX registry_entries_by_level ON registry_entries (level, posted_at);
 CREATE INDEX registry_entries_by_submission ON registry_entries (submission);
 CREATE UNIQUE INDEX registry_entries_unique_ref ON registry_entries (level, ref) WHERE ref <> '';
+
+CREATE TABLE registry_entry_bodies (
+    entry_seq BIGINT PRIMARY KEY REFERENCES registry_entries (seq) ON DELETE CASCADE,
+    body      TEXT NOT NULL
+);
 
 CREATE TABLE registry_entry_catalogs (
     catalog   TEXT NOT NULL,
