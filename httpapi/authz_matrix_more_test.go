@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -240,6 +241,15 @@ func v1MatrixRows() []v1MatrixRow {
 		{"GET", "/api/v1/organizations/cust-c/members", nil, answers(401, 403, append([]string{"admin"}, custC...), 200)},
 		{"PUT", "/api/v1/organizations/cust-c/members/joiner-{caller}", map[string]any{"role": "viewer"}, answers(401, 403, []string{"admin", "customer"}, 200)},
 		{"POST", "/api/v1/organizations/prov-a/services", map[string]any{"name": "New"}, answers(401, 403, writersA, 201)},
+		// Services are public among authenticated callers for providers
+		// only; another kind's (empty) list is for its members, else 404
+		// like a missing organisation.
+		{"GET", "/api/v1/organizations/prov-a/services", nil, answers(401, 200)},
+		{"GET", "/api/v1/organizations/prov-a/services/storage", nil, answers(401, 200)},
+		{"GET", "/api/v1/organizations/cust-c/services", nil, answers(401, 404, append([]string{"admin"}, custC...), 200)},
+		{"GET", "/api/v1/organizations/aud/services", nil, answers(401, 404, []string{"admin", "auditor"}, 200)},
+		{"GET", "/api/v1/organizations/zz-missing/services", nil, answers(401, 404)},
+		{"GET", "/api/v1/organizations/cust-c/services/storage", nil, answers(401, 404)},
 		{"POST", "/api/v1/organizations/cust-c/services", map[string]any{"name": "New"}, answers(401, 403, []string{"admin", "customer"}, 400)}, // customers have no services
 		{"GET", "/api/v1/users/customer", nil, answers(401, 403, []string{"admin", "customer"}, 200)},
 		{"GET", "/api/v1/users/customer/tokens", nil, answers(401, 403, []string{"admin", "customer"}, 200)},
@@ -362,6 +372,48 @@ func TestV1ListsShowOnlyWhatTheCallerMayRead(t *testing.T) {
 				}
 				if !found {
 					t.Errorf("%s does not list an item with %s %q to %s", row.path, row.field, row.has, row.caller)
+				}
+			})
+		}
+	})
+}
+
+// TestV1HiddenIDsAnswerLikeMissingOnes checks that a resource the caller
+// may not see answers exactly like one that does not exist: same status,
+// same problem detail once the id is swapped.
+func TestV1HiddenIDsAnswerLikeMissingOnes(t *testing.T) {
+	rows := []struct {
+		name, caller, hidden, missing string
+	}{
+		{"a customer's trust page", "anon", "/api/v1/providers/cust-c/trust", "/api/v1/providers/zz-missing/trust"},
+		{"a customer's evidence list", "anon", "/api/v1/providers/cust-c/evidence", "/api/v1/providers/zz-missing/evidence"},
+		{"an auditor organisation's evidence list", "ownerB", "/api/v1/providers/aud/evidence", "/api/v1/providers/zz-missing/evidence"},
+		{"a customer's services", "ownerB", "/api/v1/organizations/cust-c/services", "/api/v1/organizations/zz-missing/services"},
+		{"another organisation's access request", "ownerB", "/api/v1/accessRequests/{request}", "/api/v1/accessRequests/ar-0000000000000000"},
+		{"another customer's profile", "otherCustomer", "/api/v1/profiles/prof-c", "/api/v1/profiles/zz-missing"},
+		{"another provider's draft", "ownerB", "/api/v1/submissions/sub-a-draft", "/api/v1/submissions/zz-missing"},
+		{"a draft to a customer", "customer", "/api/v1/submissions/sub-a-draft/problems", "/api/v1/submissions/zz-missing/problems"},
+	}
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newV1World(t, db)
+		for _, row := range rows {
+			t.Run(row.name+" answers like a missing one to "+row.caller, func(t *testing.T) {
+				hidden, missing := w.expand(row.hidden, row.caller), row.missing
+				tok := w.tokens[row.caller]
+				get := func(path string) (int, string) {
+					r := w.do("GET", path, tok, nil)
+					var p struct{ Detail string }
+					json.Unmarshal(r.body, &p)
+					return r.status, p.Detail
+				}
+				hs, hd := get(hidden)
+				ms, md := get(missing)
+				hid, mid := hidden[strings.LastIndex(hidden, "/")+1:], missing[strings.LastIndex(missing, "/")+1:]
+				if strings.HasSuffix(hidden, "/trust") || strings.HasSuffix(hidden, "/evidence") || strings.HasSuffix(hidden, "/services") || strings.HasSuffix(hidden, "/problems") {
+					hid, mid = strings.Split(hidden, "/")[4], strings.Split(missing, "/")[4]
+				}
+				if hs != 404 || ms != 404 || strings.ReplaceAll(hd, hid, mid) != md {
+					t.Fatalf("hidden: %d %q; missing: %d %q", hs, hd, ms, md)
 				}
 			})
 		}

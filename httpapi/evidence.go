@@ -101,8 +101,9 @@ func pathOrg(r *http.Request) (string, error) {
 }
 
 // requireProvider checks, when organisations are configured, that id is a
-// provider organisation.
-func (s *Server) requireProvider(r *http.Request, id string) (*org.Organization, error) {
+// provider organisation. To anyone but its members another kind of
+// organisation answers like a missing one: kinds are not public.
+func (s *Server) requireProvider(r *http.Request, c *call, id string) (*org.Organization, error) {
 	if s.cfg.Orgs == nil {
 		return &org.Organization{ID: id, Kind: org.KindProvider}, nil
 	}
@@ -111,7 +112,10 @@ func (s *Server) requireProvider(r *http.Request, id string) (*org.Organization,
 		return nil, err
 	}
 	if o.Kind != org.KindProvider {
-		return nil, notFoundf("organisation %s is a %s, not a provider", id, o.Kind)
+		if s.requireOrg(c, id) == nil {
+			return nil, notFoundf("organisation %s is a %s, not a provider", id, o.Kind)
+		}
+		return nil, notFoundf("organisation %q not found", id)
 	}
 	return o, nil
 }
@@ -179,7 +183,7 @@ func (s *Server) handleEvidenceList(w http.ResponseWriter, r *http.Request, c *c
 		s.Error(w, r, err)
 		return
 	}
-	if _, err := s.requireProvider(r, id); err != nil {
+	if _, err := s.requireProvider(r, c, id); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -242,7 +246,7 @@ func (s *Server) handleEvidenceCreate(w http.ResponseWriter, r *http.Request, c 
 		s.Error(w, r, err)
 		return
 	}
-	if _, err := s.requireProvider(r, id); err != nil {
+	if _, err := s.requireProvider(r, c, id); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -160,7 +160,7 @@ func (s *Server) loadRequest(r *http.Request, c *call, requesterMayRead bool, ro
 	requester := s.requireOrg(c, req.RequesterOrg) == nil
 	if !requester && s.requireOrg(c, req.Provider) != nil {
 		// Neither party: answer like a missing request (no probing of ids).
-		return nil, notFoundf("no such access request: %q", id)
+		return nil, notFoundf("access request %q not found", id)
 	}
 	if requesterMayRead && requester {
 		return req, nil

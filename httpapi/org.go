@@ -290,7 +290,27 @@ func (s *Server) findUser(ctx context.Context, ref string) (*org.User, error) {
 	return s.cfg.Orgs.User(ctx, ref)
 }
 
+// servicesVisible checks that the caller may read the services of
+// organisation id: its members and administrators always, anyone else only
+// those of a provider (registry entries name them). Other organisations
+// answer 404 like a missing one, so that customer, auditor and registry
+// organisation ids cannot be probed through their (empty) service lists.
+func (s *Server) servicesVisible(r *http.Request, c *call, id string) error {
+	if s.requireOrg(c, id) == nil {
+		return nil
+	}
+	o, err := s.cfg.Orgs.Organization(r.Context(), id)
+	if err == nil && o.Kind != org.KindProvider {
+		err = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "organisation %q not found", id)
+	}
+	return err
+}
+
 func (s *Server) handleServiceList(w http.ResponseWriter, r *http.Request, c *call) {
+	if err := s.servicesVisible(r, c, r.PathValue("id")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	list, err := s.cfg.Orgs.Services(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -323,6 +343,10 @@ func (s *Server) handleServiceCreate(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) handleServiceGet(w http.ResponseWriter, r *http.Request, c *call) {
+	if err := s.servicesVisible(r, c, r.PathValue("id")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	sv, err := s.cfg.Orgs.Service(r.Context(), r.PathValue("id"), r.PathValue("service"))
 	if err != nil {
 		s.Error(w, r, err)

@@ -286,6 +286,19 @@ func (t Timeline) StatusAt(now time.Time) Status {
 	return t.Base
 }
 
+// NextChange returns the first instant after now at which the status may
+// change (zero: never), so that a status computed at now can be kept until
+// then.
+func (t Timeline) NextChange(now time.Time) time.Time {
+	var next time.Time
+	for _, at := range []time.Time{t.StartsAt, t.DeprecatedAt, t.ExpiresAt, t.HiddenAt, t.RevokedAt, t.RestoreAt} {
+		if at.After(now) && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
+}
+
 // StatusAt returns the entry's status at now.
 func (e *Entry) StatusAt(now time.Time) Status { return e.Timeline().StatusAt(now) }
 

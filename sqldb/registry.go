@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/registry"
@@ -65,8 +67,12 @@ func searchText(e *registry.Entry) string {
 	return strings.ToLower(strings.Join([]string{e.Provider, e.ProviderName, e.Service, e.ServiceName}, "\n"))
 }
 
-// rowArgs returns the column values of e after the id, then its body.
-func rowArgs(e *registry.Entry) ([]any, string, error) {
+// never is status_until for a status that does not change.
+const never = int64(math.MaxInt64)
+
+// rowArgs returns the column values of e after the id, with the status at
+// now, then its body.
+func rowArgs(e *registry.Entry, now time.Time) ([]any, string, error) {
 	stored := *e
 	stored.Status, stored.History = "", nil
 	body, err := json.Marshal(&stored)
@@ -76,7 +82,31 @@ func rowArgs(e *registry.Entry) ([]any, string, error) {
 	t := e.Timeline()
 	return []any{e.Provider, e.Service, string(e.Level), e.Submission, entryRef(e), searchText(e), e.PostedAt.UnixNano(),
 		optNanos(t.StartsAt), optNanos(t.DeprecatedAt), optNanos(t.ExpiresAt), optNanos(t.HiddenAt), optNanos(t.RevokedAt), optNanos(t.RestoreAt),
-		string(t.Base)}, string(body), nil
+		string(t.Base), string(t.StatusAt(now)), until(t.NextChange(now))}, string(body), nil
+}
+
+func until(t time.Time) int64 {
+	if t.IsZero() {
+		return never
+	}
+	return t.UnixNano()
+}
+
+// fts reports whether the FTS5 search index exists (SQLite, 0721).
+func (s *RegistryStore) fts() bool { return s.db.d.name == "sqlite" }
+
+// indexSearch (re)writes the FTS5 row of entry seq.
+func (s *RegistryStore) indexSearch(ctx context.Context, tx *sql.Tx, seq int64, e *registry.Entry, replace bool) error {
+	if !s.fts() {
+		return nil
+	}
+	if replace {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM registry_search WHERE rowid = ?", seq); err != nil {
+			return translate(err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO registry_search (rowid, search) VALUES (?, ?)", seq, searchText(e))
+	return translate(err)
 }
 
 func (s *RegistryStore) conflict(ctx context.Context, tx *sql.Tx, e *registry.Entry) error {
@@ -121,7 +151,7 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 		if err := e.Validate(); err != nil {
 			return err
 		}
-		args, body, err := rowArgs(e)
+		args, body, err := rowArgs(e, now)
 		if err != nil {
 			return err
 		}
@@ -139,13 +169,16 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 			}
 			var seq int64
 			err := tx.QueryRowContext(ctx, s.q(`INSERT INTO registry_entries (id, provider, service, level, submission, ref, search, posted_at,
-				starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, rows[i]...)...).Scan(&seq)
+				starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status, status, status_until)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, rows[i]...)...).Scan(&seq)
 			if err != nil {
 				return translate(err)
 			}
 			if _, err := tx.ExecContext(ctx, s.q("INSERT INTO registry_entry_bodies (entry_seq, body) VALUES (?, ?)"), seq, bodies[i]); err != nil {
 				return translate(err)
+			}
+			if err := s.indexSearch(ctx, tx, seq, e, false); err != nil {
+				return err
 			}
 			if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, false); err != nil {
 				return err
@@ -271,17 +304,22 @@ func (s *RegistryStore) UpdateEntry(ctx context.Context, id string, fn func(e *r
 		if err := e.Validate(); err != nil {
 			return err
 		}
-		args, body, err := rowArgs(e)
+		args, body, err := rowArgs(e, now)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE registry_entries SET provider = ?, service = ?, level = ?, submission = ?, ref = ?, search = ?, posted_at = ?,
-			starts_at = ?, deprecated_at = ?, expires_at = ?, hidden_at = ?, revoked_at = ?, restore_at = ?, base_status = ? WHERE seq = ?`),
+			starts_at = ?, deprecated_at = ?, expires_at = ?, hidden_at = ?, revoked_at = ?, restore_at = ?, base_status = ?, status = ?, status_until = ? WHERE seq = ?`),
 			append(args, seq)...); err != nil {
 			return translate(err)
 		}
 		if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_bodies SET body = ? WHERE entry_seq = ?"), body, seq); err != nil {
 			return translate(err)
+		}
+		if searchText(e) != searchText(&old) {
+			if err := s.indexSearch(ctx, tx, seq, e, true); err != nil {
+				return err
+			}
 		}
 		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, true); err != nil {
 			return err
@@ -347,18 +385,26 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 	if q.Provider != "" {
 		where, args = append(where, "provider = ?"), append(args, q.Provider)
 	}
-	if t := strings.TrimSpace(q.Text); t != "" {
-		where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(strings.ToLower(t))+"%")
+	if t := strings.ToLower(strings.TrimSpace(q.Text)); t != "" {
+		if s.fts() && utf8.RuneCountInString(t) >= 3 {
+			// A trigram phrase query matches the rows containing t.
+			where, args = append(where, "seq IN (SELECT rowid FROM registry_search WHERE registry_search MATCH ?)"), append(args, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+		} else {
+			where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(t)+"%")
+		}
 	}
 	if q.Catalog != "" {
 		where, args = append(where, "seq IN (SELECT entry_seq FROM registry_entry_catalogs WHERE catalog = ?)"), append(args, q.Catalog)
 	}
+	// The stored status holds while status_until is ahead; past it the
+	// CASE decides (few rows: those whose status changed since written).
 	switch {
 	case q.Status != "":
-		where, args = append(where, "("+statusSQL+") = ?"), append(append(args, nowArgs(nanos)...), string(q.Status))
+		where = append(where, "((status_until > ? AND status = ?) OR (status_until <= ? AND ("+statusSQL+") = ?))")
+		args = append(append(append(args, nanos, string(q.Status), nanos), nowArgs(nanos)...), string(q.Status))
 	case !q.IncludeHidden:
-		// Not hidden: revoked wins over hidden (Timeline.StatusAt).
-		where, args = append(where, "(hidden_at IS NULL OR hidden_at > ? OR (revoked_at IS NOT NULL AND revoked_at <= ?))"), append(args, nanos, nanos)
+		where = append(where, "((status_until > ? AND status IN ('current', 'deprecated', 'pending', 'expired', 'lapsed', 'revoked')) OR (status_until <= ? AND ("+statusSQL+") <> 'hidden'))")
+		args = append(append(append(args, nanos), nanos), nowArgs(nanos)...)
 	}
 	cond := ""
 	if len(where) > 0 {
@@ -372,8 +418,8 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 		return page, nil
 	}
 	// The page is chosen on the narrow table; only its bodies are read.
-	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT seq, "+statusSQL+" FROM registry_entries"+cond+" ORDER BY posted_at DESC, seq DESC LIMIT ? OFFSET ?"),
-		append(append(nowArgs(nanos), args...), q.Items, q.Page*q.Items)...)
+	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT seq, CASE WHEN status_until > ? THEN status ELSE ("+statusSQL+") END FROM registry_entries"+cond+" ORDER BY posted_at DESC, seq DESC LIMIT ? OFFSET ?"),
+		append(append(append([]any{nanos}, nowArgs(nanos)...), args...), q.Items, q.Page*q.Items)...)
 	if err != nil {
 		return nil, translate(err)
 	}

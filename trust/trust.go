@@ -175,7 +175,9 @@ func Build(ctx context.Context, src Sources, provider string, now time.Time) (*P
 			return nil, err
 		}
 		if o.Kind != org.KindProvider {
-			return nil, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "organisation %s is a %s, not a provider: it has no trust page", provider, o.Kind)
+			// Answered like a missing organisation: the kinds of
+			// organisations other than providers are not public.
+			return nil, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "organisation %q not found", provider)
 		}
 		page.Provider.Name = o.Name
 		if page.Services, err = src.Orgs.Services(ctx, provider); err != nil {

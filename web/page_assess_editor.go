@@ -597,12 +597,3 @@ func writeAssessJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	w.Write(b)
 }
-
-// orgName returns the name of organisation id when the user belongs to
-// it, else the id.
-func orgName(v *visit, id string) string {
-	if o := v.Orgs[id]; o != nil {
-		return o.Name
-	}
-	return id
-}

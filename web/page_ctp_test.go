@@ -452,3 +452,31 @@ func TestConsoleHomeReadsAtMost20ViewsInFull(t *testing.T) {
 		}
 	})
 }
+
+func TestAlertFeedShowsTheNewest50(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ce := newCTPEnv(t, db)
+		ctx := context.Background()
+		m, err := ce.store.Measurement(ctx, ce.bankM)
+		must(t, err)
+		must(t, ce.store.CreateTrigger(ctx, &ctp.Trigger{ServiceViewID: ce.bank, MeasurementID: ce.bankM, Name: "Every result",
+			Condition: "value[0].percentage > 0", Tags: []string{}, Status: ctp.StatusFalse, StatusUpdateTime: t0, AccessTags: m.AccessTags}))
+		for i := 1; i <= 60; i++ {
+			ce.push(t, ce.bankM, t0.Add(time.Duration(i)*time.Minute), float64(i))
+		}
+		carol := ce.browser()
+		carol.signIn("carol")
+		res := carol.get("/console/customer/views/" + ce.bank)
+		wantStatus(t, res, http.StatusOK)
+		if n := strings.Count(res.body, `class="alert-item"`); n != 50 {
+			t.Fatalf("%d alerts in the feed, want 50", n)
+		}
+		first := strings.Index(res.body, `class="alert-item"`)
+		if !strings.Contains(res.body[first:first+300], "percentage=60") {
+			t.Errorf("the feed does not start with the newest alert: %s", res.body[first:first+300])
+		}
+		if strings.Contains(res.body, "percentage=10<") || strings.Contains(res.body, "percentage=10 ") {
+			t.Error("the feed shows an alert older than the newest 50")
+		}
+	})
+}

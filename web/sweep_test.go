@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -218,6 +219,25 @@ func TestPageSweep(t *testing.T) {
 				t.Errorf("visitor GET %s (%s) = %d Location %q, want 303 to /signin?next=…", path, r.Pattern, res.StatusCode, loc)
 			}
 			checkHeaders(t, res.Response)
+		}
+	})
+
+	t.Run("error pages and a refused sign-in pass the page checks", func(t *testing.T) {
+		visitor, alice := base.browser(), f.client(fixtureBase, "alice")
+		visitor.get("/signin")
+		for _, res := range []response{
+			visitor.get("/no/such/page"),
+			alice.get("/admin"),
+			visitor.get("/providers/nope"),
+			visitor.post("/signin", url.Values{"email": {"alice@example.com"}, "password": {"wrong"}}),
+		} {
+			if res.StatusCode < 400 {
+				t.Errorf("%s %s = %d, want an error", res.Request.Method, res.Request.URL.Path, res.StatusCode)
+			}
+			checkHeaders(t, res.Response)
+			checkHTML(func(f string, a ...any) {
+				t.Errorf("%s %s (%d): %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, fmt.Sprintf(f, a...))
+			}, res.body)
 		}
 	})
 
@@ -430,6 +450,7 @@ func checkHTML(errorf func(string, ...any), body string) *html.Node {
 	}
 	var (
 		h1, mains, navs int
+		lang, title     bool
 		labelFor        = map[string]bool{}
 		ids             = map[string]int{}
 		controls        []*html.Node
@@ -450,6 +471,14 @@ func checkHTML(errorf func(string, ...any), body string) *html.Node {
 			}
 		}
 		switch n.DataAtom {
+		case atom.Html:
+			lang = attr(n, "lang") != ""
+		case atom.Title:
+			title = title || (n.Parent != nil && n.Parent.DataAtom == atom.Head && strings.TrimSpace(text(n)) != "")
+		case atom.A, atom.Button:
+			if (n.DataAtom == atom.Button || attr(n, "href") != "") && attr(n, "aria-label") == "" && attr(n, "aria-labelledby") == "" && strings.TrimSpace(allText(n)) == "" {
+				errorf("%s without an accessible name (text or aria-label)", describe(n))
+			}
 		case atom.H1:
 			h1++
 		case atom.Main:
@@ -487,6 +516,12 @@ func checkHTML(errorf func(string, ...any), body string) *html.Node {
 			}
 		}
 	})
+	if !lang {
+		errorf("<html> has no lang attribute")
+	}
+	if !title {
+		errorf("no <title> in <head>")
+	}
 	if mains != 1 {
 		errorf("%d <main> landmarks, want 1", mains)
 	}
@@ -542,6 +577,25 @@ func text(n *html.Node) string {
 			b.WriteString(c.Data)
 		}
 	}
+	return b.String()
+}
+
+// allText is the text of n and its descendants (img alt included).
+func allText(n *html.Node) string {
+	var b strings.Builder
+	var f func(*html.Node)
+	f = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+		case n.Type == html.ElementNode && n.DataAtom == atom.Img:
+			b.WriteString(attr(n, "alt"))
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			f(c)
+		}
+	}
+	f(n)
 	return b.String()
 }
 
@@ -617,6 +671,8 @@ func TestPageSweepChecksFindProblems(t *testing.T) {
 		{"a POST form without csrf is reported", page(`<form method="post" action="/x"><button>Go</button></form>`), "without the csrf"},
 		{"an unclosed element is reported", page(`<div><span>x</div>`), "closes <span>"},
 		{"a duplicate id is reported", page(`<p id="a">x</p><p id="a">y</p>`), `id "a" is used 2 times`},
+		{"an empty button is reported", page(`<button type="button"></button>`), "without an accessible name"},
+		{"a page without lang is reported", strings.Replace(page(""), ` lang="en"`, "", 1), "no lang"},
 		{"a javascript: link is reported", page(`<a href="javascript:go()">x</a>`), "javascript: URL"},
 	}
 	for _, tc := range tests {

@@ -6,7 +6,12 @@
 -- without status and history): level, provider, a lower-cased search text
 -- (provider and service ids and names), and the status timeline
 -- (registry.Timeline: Unix ns instants, NULL when they do not apply, and
--- the base status) from which the status at any time is one SQL CASE. ref makes an entry unique per level: the submission of a Level 1
+-- the base status) from which the status at any time is one SQL CASE.
+-- status is that CASE evaluated when the row was written and status_until
+-- the first instant it may change (registry.Timeline.NextChange; the
+-- largest int64 when never): queries use status where status_until is
+-- still ahead and the CASE only on the few rows past it, so filters and
+-- counts by status run on an index instead of evaluating every row. ref makes an entry unique per level: the submission of a Level 1
 -- entry, auditor/attestation id of a Level 2 entry, '' for continuous ones.
 -- Auditor public keys are not here: they live in authority_keys (0310)
 -- under the authority id "auditor:<organisation id>".
@@ -26,12 +31,16 @@ CREATE TABLE registry_entries (
     hidden_at     BIGINT,
     revoked_at    BIGINT,
     restore_at    BIGINT,
-    base_status   TEXT NOT NULL
+    base_status   TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    status_until  BIGINT NOT NULL
 );
 CREATE INDEX registry_entries_by_posted ON registry_entries (posted_at, seq);
 CREATE INDEX registry_entries_by_provider ON registry_entries (provider, posted_at);
 CREATE INDEX registry_entries_by_level ON registry_entries (level, posted_at);
 CREATE INDEX registry_entries_by_submission ON registry_entries (submission);
+CREATE INDEX registry_entries_by_status ON registry_entries (status, status_until);
+CREATE INDEX registry_entries_by_status_until ON registry_entries (status_until);
 CREATE UNIQUE INDEX registry_entries_unique_ref ON registry_entries (level, ref) WHERE ref <> '';
 
 CREATE TABLE registry_entry_bodies (

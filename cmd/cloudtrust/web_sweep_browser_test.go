@@ -1,0 +1,312 @@
+package main
+
+// The browser page sweep (issue 7 item 7): the real binary with demo data,
+// headless Chromium at 1280×800 and 390×844, each role signed in in turn;
+// on each main page: no sideways scrolling, a visible keyboard focus on the
+// first Tab stop, WCAG AA text contrast computed from the rendered styles
+// in the light and the dark scheme, first contentful paint and transfer
+// size logged (no timing assertion), screenshots of every page. The
+// handler-level sweep of every route is web.TestPageSweep.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/cloudtrust/cloudtrust/assess"
+	"github.com/cloudtrust/cloudtrust/ctp"
+	"github.com/cloudtrust/cloudtrust/evidence"
+	"github.com/cloudtrust/cloudtrust/internal/testkit/browser"
+	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/org"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+// sweepIDs are the ids of the seeded customer view and measurement.
+type sweepIDs struct{ view, measurement string }
+
+// seedSweepData stores seedWebData's registry (acme, zeta, alice) plus a
+// registry operator with admin, a customer "bank" with dora (viewer) and a
+// monitored view with a day of results, a provider view for acme, an
+// auditor organisation with carol (auditor), a submitted and a draft
+// submission of acme, and a public document.
+func seedSweepData(t *testing.T, dir string) sweepIDs {
+	t.Helper()
+	seedWebData(t, dir)
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
+	webMust(t, err)
+	defer db.Close()
+	orgs, st := db.OrgStore(), db.CTP()
+	for _, o := range []*org.Organization{
+		{ID: "operator", Name: "Registry Operator", Kind: org.KindRegistry},
+		{ID: "bank", Name: "Example Bank", Kind: org.KindCustomer},
+		{ID: "audit", Name: "Audit Partners", Kind: org.KindAuditor},
+	} {
+		webMust(t, orgs.CreateOrganization(ctx, o))
+	}
+	hash, err := org.HashPassword(webPassword)
+	webMust(t, err)
+	for _, u := range []struct {
+		name, org string
+		role      org.Role
+	}{{"admin", "operator", org.RoleOwner}, {"dora", "bank", org.RoleViewer}, {"carol", "audit", org.RoleAuditor}} {
+		usr := &org.User{Email: u.name + "@example.com", Name: u.name, PasswordHash: hash}
+		webMust(t, orgs.CreateUser(ctx, usr))
+		webMust(t, orgs.SetMembership(ctx, org.Membership{User: usr.ID, Org: u.org, Role: u.role}))
+	}
+
+	metric := &ctp.Metric{Name: "Availability", BaseMetric: "availability", ResultFormat: []ctp.Column{{Name: "percentage", Type: "number"}}}
+	webMust(t, st.CreateMetric(ctx, metric))
+	now := time.Now().UTC()
+	ev := &monitor.Conditions{Now: time.Now}
+	view := func(name, orgID string) (string, string) {
+		tags := []string{org.OrgTag(orgID)}
+		v := &ctp.ServiceView{Name: name, Provider: "Acme Cloud", AccessTags: tags}
+		webMust(t, st.CreateServiceView(ctx, v))
+		a := &ctp.Asset{ServiceViewID: v.ID, Name: "Object store", AccessTags: tags}
+		webMust(t, st.CreateAsset(ctx, a))
+		at := &ctp.Attribute{AssetID: a.ID, Name: "Availability", AccessTags: tags}
+		webMust(t, st.CreateAttribute(ctx, at))
+		m := &ctp.Measurement{AttributeID: at.ID, MetricID: metric.ID, Name: "Availability of " + name, TriggersAllowed: true, State: ctp.StateActivated,
+			Objective: &ctp.Objective{Condition: "value[0].percentage >= 99.5", Status: ctp.StatusFalse, StatusUpdateTime: now.Add(-25 * time.Hour)}, AccessTags: tags}
+		webMust(t, st.CreateMeasurement(ctx, m))
+		for i := 0; i <= 48; i++ {
+			at := now.Add(-24 * time.Hour).Add(time.Duration(i) * 30 * time.Minute)
+			v := 99.9
+			if i == 20 || i == 21 {
+				v = 98.2
+			}
+			r := ctp.Result{Value: json.RawMessage(fmt.Sprintf(`[{"percentage":%g}]`, v)), UpdateTime: at}
+			_, err := st.UpdateMeasurement(ctx, m.ID, monitor.ApplyResult(at, ev, r))
+			webMust(t, err)
+		}
+		return v.ID, m.ID
+	}
+	ids := sweepIDs{}
+	ids.view, ids.measurement = view("Object storage for Example Bank", "bank")
+	view("Acme operations", "acme")
+
+	as := db.AssessStore()
+	webMust(t, as.PutQuestionnaire(ctx, &assess.Questionnaire{Framework: "minicaiq", Version: "1", Catalog: "ccm@4.1.0", Questions: []assess.Question{
+		{ID: "IAM-01.1", ControlID: "IAM-01", Text: "Are access rights reviewed?", Domain: "Identity & Access Management"},
+		{ID: "DSP-01.1", ControlID: "DSP-01", Text: "Is data classified?", Domain: "Data Security & Privacy"},
+	}}, false))
+	answers := []assess.Response{
+		{QuestionID: "IAM-01.1", Answer: assess.AnswerYes, Ownership: assess.OwnerCSP, Description: "Quarterly reviews"},
+		{QuestionID: "DSP-01.1", Answer: assess.AnswerYes, Ownership: assess.OwnerCSP, Description: "Four classes"},
+	}
+	webMust(t, as.PutSubmission(ctx, &assess.Submission{ID: "sub-acme", Questionnaire: "minicaiq@1", Provider: "acme", Service: "storage", Responses: answers}))
+	_, err = as.Submit(ctx, "sub-acme")
+	webMust(t, err)
+	webMust(t, as.PutSubmission(ctx, &assess.Submission{ID: "sub-acme-next", Questionnaire: "minicaiq@1", Provider: "acme", Service: "storage", Responses: answers[:1]}))
+	webMust(t, db.EvidenceStore().CreateItem(ctx, &evidence.Item{ID: evidence.NewID(), Provider: "acme", Kind: evidence.KindLink, Title: "Access policy",
+		Collector: "Acme", URL: "https://acme.example/policy", Visibility: evidence.Public, Controls: []string{"IAM-01"}, Expires: now.AddDate(0, 3, 0)}))
+	return ids
+}
+
+// sweepAudit is what one page's audit script returns.
+type sweepAudit struct {
+	ScrollWidth int      `json:"scrollWidth"`
+	InnerWidth  int      `json:"innerWidth"`
+	Checked     int      `json:"checked"`
+	Failures    []string `json:"failures"`
+}
+
+// contrastJS computes the contrast of every visible text element against
+// its effective background (the first opaque background among it and
+// its ancestors, translucent layers composited), colours read through a
+// canvas so that any CSS colour syntax works. Normal text needs 4.5:1,
+// large text (24px, or 18.66px bold) 3:1 (WCAG 2.x AA).
+const contrastJS = `(() => {
+  const cv = document.createElement('canvas'); cv.width = cv.height = 1;
+  const cx = cv.getContext('2d', {willReadFrequently: true});
+  const rgba = c => { cx.clearRect(0, 0, 1, 1); cx.fillStyle = 'rgba(0,0,0,0)'; cx.fillStyle = c; cx.fillRect(0, 0, 1, 1);
+    const d = cx.getImageData(0, 0, 1, 1).data; return [d[0], d[1], d[2], d[3] / 255]; };
+  const over = (top, bottom) => { const a = top[3]; return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]); };
+  const dark = matchMedia('(prefers-color-scheme: dark)').matches &&
+    getComputedStyle(document.documentElement).colorScheme.includes('dark');
+  const canvasBg = dark ? [18, 18, 18, 1] : [255, 255, 255, 1];
+  const background = el => {
+    const layers = [];
+    for (let p = el; p; p = p.parentElement) {
+      const c = rgba(getComputedStyle(p).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let bg = canvasBg;
+    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    return bg;
+  };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const hex = c => '#' + c.slice(0, 3).map(v => Math.round(v).toString(16).padStart(2, '0')).join('');
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+  const failures = []; let checked = 0;
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('svg, script, style, template, option, [hidden], [aria-hidden="true"]')) continue;
+    if (el.disabled) continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim() !== '');
+    if (!own) continue;
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    if (r.width <= 1 || r.height <= 1 || cs.visibility !== 'visible' || cs.display === 'none') continue;
+    const bg = background(el);
+    const fg = over(rgba(cs.color), bg);
+    const size = parseFloat(cs.fontSize), bold = parseInt(cs.fontWeight, 10) >= 700;
+    const need = (size >= 24 || (size >= 18.66 && bold)) ? 3 : 4.5;
+    const got = ratio(fg, bg);
+    checked++;
+    if (got < need) failures.push(name(el) + ' "' + el.textContent.trim().slice(0, 30) + '": ' + hex(fg) + ' on ' + hex(bg) + ' = ' + got.toFixed(2) + ' < ' + need);
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, checked, failures: failures.slice(0, 12)};
+})()`
+
+// focusJS reads the focused element's outline and shadow, blurs it and
+// reads them again: the focus indicator must be visible and differ.
+const focusJS = `(() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return 'nothing is focused after Tab';
+  const look = () => { const c = getComputedStyle(el); return {o: c.outlineStyle + ' ' + c.outlineWidth + ' ' + c.outlineColor, s: c.boxShadow,
+    visible: (c.outlineStyle !== 'none' && parseFloat(c.outlineWidth) > 0) || c.boxShadow !== 'none'}; };
+  const f = look(); el.blur(); const u = look();
+  const what = el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
+  if (!f.visible) return what + ': no outline or shadow when focused (' + f.o + ' / ' + f.s + ')';
+  if (f.o === u.o && f.s === u.s) return what + ': looks the same focused and unfocused (' + f.o + ' / ' + f.s + ')';
+  return '';
+})()`
+
+func setColorScheme(b *browser.Browser, scheme string) {
+	b.Run("prefers-color-scheme: "+scheme, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		return err
+	}))
+}
+
+func TestWebPageSweep(t *testing.T) {
+	dir := t.TempDir()
+	ids := seedSweepData(t, dir)
+	srv := startServer(t, nil, "--data", dir, "--demo")
+	roles := []struct {
+		user  string // "" for a visitor
+		pages []string
+	}{
+		{"", []string{"/", "/registry", "/providers/acme", "/signin"}},
+		{"alice", []string{"/console/provider", "/console/assess", "/console/assess/submissions/sub-acme-next", "/console/evidence", "/console/requests", "/account"}},
+		{"dora", []string{"/console/customer", "/console/customer/views/" + ids.view, "/console/measurements/" + ids.measurement, "/console/compare"}},
+		{"carol", []string{"/console/auditor", "/console/auditor/submissions/sub-acme"}},
+		{"admin", []string{"/admin", "/admin/status"}},
+	}
+	for _, vp := range []struct {
+		name          string
+		width, height int
+	}{{"laptop", 1280, 800}, {"phone", 390, 844}} {
+		t.Run("on a "+vp.name, func(t *testing.T) {
+			b := browser.Start(t, vp.width, vp.height)
+			// Every page load fetches its static files: the logged
+			// transfer is the page's whole weight, as for a first visit.
+			b.Run("disable the cache", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+				return err
+			}))
+			if vp.name == "laptop" {
+				sweepSelfTest(t, b)
+			}
+			for _, role := range roles {
+				who := role.user
+				b.Run("sign out", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+					_, err := cdp.Call(ctx, t, network.ClearBrowserCookies, cdp.Empty{})
+					return err
+				}))
+				if who == "" {
+					who = "visitor"
+				} else {
+					b.Run("sign in as "+who,
+						chromedp.Navigate(srv.url+"/signin"),
+						chromedp.WaitVisible(chromedp.CSS("#email")),
+						chromedp.SendKeys(chromedp.CSS("#email"), who+"@example.com"),
+						chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
+						chromedp.Submit(chromedp.CSS("#password")),
+						chromedp.WaitNotPresent(chromedp.CSS("#password")))
+				}
+				for _, page := range role.pages {
+					sweepPage(t, b, srv.url, vp.name, who, page)
+				}
+			}
+		})
+	}
+}
+
+// sweepSelfTest runs the page checks on a page with every problem they
+// look for, so that a sweep that finds nothing means something.
+func sweepSelfTest(t *testing.T, b *browser.Browser) {
+	t.Helper()
+	bad := `<!doctype html><html><head><style>a:focus, a:focus-visible { outline: none } p { color: #aaaaaa } div { width: 3000px }</style></head>` +
+		`<body><a href="#x">first link</a><p>pale text</p><div>wide</div></body></html>`
+	b.Run("open a page with problems", chromedp.Navigate("data:text/html,"+url.PathEscape(bad)), chromedp.WaitVisible(chromedp.CSS("p")))
+	a := browser.Get(b, "audit the page with problems", chromedp.Evaluate[sweepAudit](contrastJS))
+	if a.ScrollWidth <= a.InnerWidth {
+		t.Errorf("self-test: a 3000px wide page was not found to scroll sideways (%d <= %d)", a.ScrollWidth, a.InnerWidth)
+	}
+	if len(a.Failures) == 0 || !strings.Contains(a.Failures[0], "pale text") {
+		t.Errorf("self-test: #aaaaaa on white was not reported: %q", a.Failures)
+	}
+	b.Run("press Tab on the page with problems", chromedp.KeyEvent(kb.Tab))
+	if msg := browser.Get(b, "read the focus style", chromedp.Evaluate[string](focusJS)); msg == "" {
+		t.Errorf("self-test: a link without focus outline was not reported")
+	}
+}
+
+// sweepPage opens one page and runs the checks.
+func sweepPage(t *testing.T, b *browser.Browser, base, viewport, who, page string) {
+	t.Helper()
+	label := viewport + " " + who + " " + page
+	b.Run("open "+page, chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	p := b.Timing()
+	shot := strings.Trim(strings.NewReplacer("/", "-", "?", "-").Replace(page), "-")
+	if shot == "" {
+		shot = "home"
+	}
+	b.Screenshot(viewport + "-" + who + "-" + shot)
+	light := browser.Get(b, "audit "+page, chromedp.Evaluate[sweepAudit](contrastJS))
+	if light.ScrollWidth > light.InnerWidth {
+		t.Errorf("%s scrolls sideways: scrollWidth %d > innerWidth %d", label, light.ScrollWidth, light.InnerWidth)
+	}
+	t.Logf("web sweep %s: first contentful paint %.0f ms, load %.0f ms, %.0f bytes, %d text elements checked",
+		label, p.FirstContentfulPaint, p.Load, p.TransferBytes, light.Checked)
+	if light.Checked == 0 {
+		t.Errorf("%s: no text checked for contrast", label)
+	}
+	for _, f := range light.Failures {
+		t.Errorf("%s (light): contrast %s", label, f)
+	}
+	setColorScheme(b, "dark")
+	dark := browser.Get(b, "audit "+page+" in the dark", chromedp.Evaluate[sweepAudit](contrastJS))
+	for _, f := range dark.Failures {
+		t.Errorf("%s (dark): contrast %s", label, f)
+	}
+	if viewport == "laptop" {
+		b.Screenshot(viewport + "-" + who + "-" + shot + "-dark")
+	}
+	setColorScheme(b, "light")
+	// The first two Tab stops: the skip link, then the first link of the
+	// navigation (focusJS blurs; the next Tab starts from there).
+	for i := 1; i <= 2; i++ {
+		b.Run(fmt.Sprintf("press Tab %d on %s", i, page), chromedp.KeyEvent(kb.Tab))
+		if msg := browser.Get(b, "read the focus style on "+page, chromedp.Evaluate[string](focusJS)); msg != "" {
+			t.Errorf("%s: Tab stop %d: focus not visible: %s", label, i, msg)
+		}
+	}
+}
