@@ -355,6 +355,41 @@ func (s *RegistryStore) ContinuousEntries(ctx context.Context) ([]string, error)
 	return ids, translate(rows.Err())
 }
 
+// ftsFew is the most matches a text search resolves through the FTS5
+// index; with more, a LIKE over the entries is cheaper (the newest page is
+// found after a short walk of the posting-time index).
+const ftsFew = 1000
+
+// searchFew returns the seqs of the entries whose search text contains t,
+// when the FTS5 index answers (SQLite, t of three characters or more) and
+// there are at most ftsFew of them; nil otherwise (use LIKE).
+func (s *RegistryStore) searchFew(ctx context.Context, t string) ([]any, error) {
+	if !s.fts() || utf8.RuneCountInString(t) < 3 {
+		return nil, nil
+	}
+	// A trigram phrase query matches the rows containing t.
+	rows, err := s.db.db.QueryContext(ctx, "SELECT rowid FROM registry_search WHERE registry_search MATCH ? LIMIT ?", `"`+strings.ReplaceAll(t, `"`, `""`)+`"`, ftsFew+1)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	seqs := []any{}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, translate(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(seqs) > ftsFew {
+		return nil, nil
+	}
+	return seqs, nil
+}
+
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -386,10 +421,15 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 		where, args = append(where, "provider = ?"), append(args, q.Provider)
 	}
 	if t := strings.ToLower(strings.TrimSpace(q.Text)); t != "" {
-		if s.fts() && utf8.RuneCountInString(t) >= 3 {
-			// A trigram phrase query matches the rows containing t.
-			where, args = append(where, "seq IN (SELECT rowid FROM registry_search WHERE registry_search MATCH ?)"), append(args, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
-		} else {
+		seqs, err := s.searchFew(ctx, t)
+		switch {
+		case err != nil:
+			return nil, err
+		case seqs != nil && len(seqs) == 0:
+			return &registry.Page{Entries: []registry.Entry{}, Page: q.Page, Items: q.Items}, nil
+		case seqs != nil:
+			where, args = append(where, "seq IN ("+placeholders(len(seqs))+")"), append(args, seqs...)
+		default:
 			where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(t)+"%")
 		}
 	}

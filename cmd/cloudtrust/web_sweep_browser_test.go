@@ -33,8 +33,9 @@ import (
 	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
-// sweepIDs are the ids of the seeded customer view and measurement.
-type sweepIDs struct{ view, measurement string }
+// sweepIDs are the ids of the seeded customer view and measurement and of
+// the provider's view.
+type sweepIDs struct{ view, measurement, providerView string }
 
 // seedSweepData stores seedWebData's registry (acme, zeta, alice) plus a
 // registry operator with admin, a customer "bank" with dora (viewer) and a
@@ -96,7 +97,7 @@ func seedSweepData(t *testing.T, dir string) sweepIDs {
 	}
 	ids := sweepIDs{}
 	ids.view, ids.measurement = view("Object storage for Example Bank", "bank")
-	view("Acme operations", "acme")
+	ids.providerView, _ = view("Acme operations", "acme")
 
 	as := db.AssessStore()
 	webMust(t, as.PutQuestionnaire(ctx, &assess.Questionnaire{Framework: "minicaiq", Version: "1", Catalog: "ccm@4.1.0", Questions: []assess.Question{
@@ -204,9 +205,9 @@ func TestWebPageSweep(t *testing.T) {
 		pages []string
 	}{
 		{"", []string{"/", "/registry", "/providers/acme", "/signin"}},
-		{"alice", []string{"/console/provider", "/console/assess", "/console/assess/submissions/sub-acme-next", "/console/evidence", "/console/requests", "/account"}},
+		{"alice", []string{"/console/provider", "/console/provider/views/" + ids.providerView, "/console/assess", "/console/assess/submissions/sub-acme-next", "/console/evidence", "/console/requests", "/account"}},
 		{"dora", []string{"/console/customer", "/console/customer/views/" + ids.view, "/console/measurements/" + ids.measurement, "/console/compare"}},
-		{"carol", []string{"/console/auditor", "/console/auditor/submissions/sub-acme"}},
+		{"carol", []string{"/console/auditor", "/console/auditor/submissions/sub-acme", "/console/auditor/entries/entry-acme"}},
 		{"admin", []string{"/admin", "/admin/status"}},
 	}
 	for _, vp := range []struct {
