@@ -1,11 +1,21 @@
-// Package demo loads a small but realistic CTP provider into a store: an
-// "Example Cloud" provider exposing two services to the customer Acme, with
-// metrics, assets, attributes, measurements with objectives, current results,
-// triggers that have fired, and a user-initiated measurement.
+// Package demo loads a small but coherent demo of the whole product:
+//
+//   - the CTP provider "Acme Cloud" with two service views for its customer
+//     Initech (metrics, assets, attributes, measurements with objectives,
+//     triggers that have fired, a user-initiated measurement) and 30 days of
+//     result history with a few violation periods (Load);
+//   - organisations (providers acme and globex, customer initech, an
+//     auditor, the registry operator) with one demo user per role, a
+//     questionnaire with submitted answers of both providers, their Level 1
+//     registry entries, a Level 2 attestation signed by the demo auditor's
+//     key and a continuous entry for Acme's object storage, and two
+//     evidence items (LoadAll).
 //
 // It exists so that `cloudtrust serve --demo` gives a newcomer something to
-// query straight away. The demo accounts carry FIXED, PUBLISHED tokens: they
-// are created only in demo mode and must never be used on a reachable server.
+// browse and query straight away. The demo accounts carry FIXED, PUBLISHED
+// tokens and the demo users PUBLISHED passwords: they are created only in
+// demo mode and must never be used on a reachable server. All questionnaire
+// text is invented.
 package demo
 
 import (
@@ -18,25 +28,28 @@ import (
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/org"
 )
 
 // Fixed demo credentials and identifiers, documented in the README and in
 // docs/operations.md. They are public knowledge: anyone can use them.
 const (
-	// CustomerToken is the bearer token of the demo customer account (Acme):
-	// it may read both demo service views and create triggers on them.
+	// CustomerToken is the bearer token of the demo customer account
+	// (Initech's API account): it may read both demo service views and
+	// create triggers on them.
 	CustomerToken = "demo-customer-acme-PUBLIC-TOKEN"
 	// AgentToken is the bearer token of the demo monitoring agent: it may
-	// PUT measurement results into Acme's service views.
+	// PUT measurement results into the demo service views.
 	AgentToken = "demo-agent-acme-PUBLIC-TOKEN"
 	// CustomerAccountID and AgentAccountID are the demo accounts' identifiers.
 	CustomerAccountID = "demo-customer-acme"
 	AgentAccountID    = "demo-agent-acme"
-	// CustomerTag is the access tag carried by every Acme resource and by
-	// both demo accounts.
+	// CustomerTag is the access tag carried by every demo CTP resource and
+	// by both demo accounts.
 	CustomerTag = "customer:acme"
-	// Provider is the provider name of the demo service views.
-	Provider = "Example Cloud"
+	// Provider is the provider name of the demo service views: the
+	// provider organisation ProviderOrg.
+	Provider = "Acme Cloud"
 )
 
 // Identifiers of a few demo resources, fixed so that documentation and
@@ -76,6 +89,7 @@ func Load(ctx context.Context, store ctp.Store, ev ctp.Evaluator, clock cloudtru
 	l.metrics()
 	l.objectStorage()
 	l.managedPostgres()
+	l.writeHistory()
 	return l.err
 }
 
@@ -87,6 +101,11 @@ type loader struct {
 	ev    ctp.Evaluator
 	now   time.Time
 	err   error
+	// items are the results of every measurement, oldest first per
+	// measurement, written by writeHistory in one batch.
+	items []ctp.BatchItem
+	// results counts the items per measurement.
+	results map[string]int
 }
 
 func (l *loader) fail(what string, err error) {
@@ -103,15 +122,15 @@ func tokenHash(token string) []byte {
 func (l *loader) accounts() {
 	for _, a := range []*ctp.Account{{
 		ID:          CustomerAccountID,
-		Name:        "Acme risk team (demo)",
-		Annotation:  "DEMO ONLY: published token, customer access to Acme's service views",
+		Name:        "Initech risk team API account (demo)",
+		Annotation:  "DEMO ONLY: published token, customer access to the demo service views",
 		AccountTags: []string{ctp.TagUser, ctp.TagAnybody, CustomerTag},
 		AccessTags:  []string{ctp.TagAdmin},
 		TokenHash:   tokenHash(CustomerToken),
 	}, {
 		ID:          AgentAccountID,
-		Name:        "Example Cloud monitoring agent (demo)",
-		Annotation:  "DEMO ONLY: published token, may publish results for Acme's measurements",
+		Name:        "Acme Cloud monitoring agent (demo)",
+		Annotation:  "DEMO ONLY: published token, may publish results for the demo measurements",
 		AccountTags: []string{ctp.TagAgent, ctp.TagAnybody, CustomerTag},
 		AccessTags:  []string{ctp.TagAdmin},
 		TokenHash:   tokenHash(AgentToken),
@@ -199,7 +218,10 @@ func (l *loader) view(id, name, annotation string) string {
 	if l.err != nil {
 		return ""
 	}
-	v := &ctp.ServiceView{ID: id, Name: name, Annotation: annotation, Provider: Provider, AccessTags: []string{CustomerTag}}
+	// customer:acme for the demo accounts; org:<id> for the members of
+	// the provider and customer organisations (consoles, /api/v1).
+	v := &ctp.ServiceView{ID: id, Name: name, Annotation: annotation, Provider: Provider,
+		AccessTags: []string{CustomerTag, org.OrgTag(ProviderOrg), org.OrgTag(CustomerOrg)}}
 	l.fail("service view "+name, l.store.CreateServiceView(l.ctx, v))
 	return v.ID
 }
@@ -222,21 +244,16 @@ func (l *loader) attr(asset, name, annotation string) string {
 	return a.ID
 }
 
-// measurement describes a measurement and the results it has received, oldest
-// first; each result is applied at its own time.
+// measurement describes a measurement and the history of results it has
+// received; each result is applied at its own time.
 type measurement struct {
 	id, name, annotation string
 	metric               string
 	objective            string
 	triggers             bool
 	userInitiated        bool
-	results              []result
+	history              *history
 	alerts               []alert // triggers created before the results arrive
-}
-
-type result struct {
-	age   time.Duration // how long before load time the result was produced
-	value string        // JSON array of rows
 }
 
 type alert struct {
@@ -282,13 +299,42 @@ func (l *loader) measure(view, attr string, d measurement) {
 		}
 		l.fail("trigger "+a.name, l.store.CreateTrigger(l.ctx, t))
 	}
-	for _, r := range d.results {
-		if l.err != nil {
+	samples := d.history.samples(m.ID, l.now)
+	for _, s := range samples {
+		res := ctp.Result{Value: json.RawMessage(s.value), UpdateTime: s.at}
+		l.items = append(l.items, ctp.BatchItem{MeasurementID: m.ID, Update: monitor.ApplyResult(s.at, l.ev, res)})
+	}
+	if l.results == nil {
+		l.results = map[string]int{}
+	}
+	l.results[m.ID] = len(samples)
+}
+
+// writeHistory stores every result through the store's batch path (one
+// transaction, as the batch ingest endpoint does), else one by one.
+func (l *loader) writeHistory() {
+	if l.err != nil || len(l.items) == 0 {
+		return
+	}
+	if rs, ok := l.store.(ctp.ResultStore); ok {
+		out, err := rs.ApplyBatch(l.ctx, l.items, nil)
+		if err != nil {
+			l.fail("result history", err)
 			return
 		}
-		at := l.now.Add(-r.age)
-		res := ctp.Result{Value: json.RawMessage(r.value), UpdateTime: at}
-		_, err := l.store.UpdateMeasurement(l.ctx, m.ID, monitor.ApplyResult(at, l.ev, res))
-		l.fail("result of "+d.name, err)
+		for i, err := range out.Errs {
+			if err != nil {
+				l.fail("result of "+l.items[i].MeasurementID, err)
+				return
+			}
+		}
+		return
+	}
+	for _, it := range l.items {
+		_, err := l.store.UpdateMeasurement(l.ctx, it.MeasurementID, it.Update)
+		if err != nil {
+			l.fail("result of "+it.MeasurementID, err)
+			return
+		}
 	}
 }

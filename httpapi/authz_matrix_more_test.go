@@ -5,16 +5,21 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/compare"
 	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
 	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/notify"
 	"github.com/cloudtrust/cloudtrust/org"
 	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/sqldb"
@@ -133,7 +138,7 @@ func newV1World(t *testing.T, db *sqldb.DB) *v1World {
 
 // newV1Server is a server on e's database and clock with every /api/v1
 // area configured.
-func newV1Server(t *testing.T, e *env) *Server {
+func newV1Server(t *testing.T, e *env, extra ...func(*Config)) *Server {
 	t.Helper()
 	db := e.db
 	files, err := evidence.OpenFiles(t.TempDir())
@@ -141,13 +146,17 @@ func newV1Server(t *testing.T, e *env) *Server {
 		t.Fatal(err)
 	}
 	rs := sqldb.NewRegistryStore(db, e.clock)
-	return New(Config{Store: e.store, Evaluator: &monitor.Conditions{}, Clock: e.clock, BaseURL: testBase, MaxBodyBytes: maxTestBody,
+	cfg := Config{Store: e.store, Evaluator: &monitor.Conditions{}, Clock: e.clock, BaseURL: testBase, MaxBodyBytes: maxTestBody,
 		Assess: sqldb.NewAssessStore(db, e.clock), Orgs: sqldb.NewOrgStore(db, e.clock), TokenCacheTTL: -1,
 		Catalogs: sqldb.NewCatalogStore(db, e.clock), Keys: db.Keys(),
 		Ingest: IngestConfig{MaxBytes: v1TestIngestBytes}, Remotes: testRemotes{fs: db.Federation()},
 		Evidence: &evidence.Service{Store: db.EvidenceStore(), Files: files, Clock: e.clock, MaxFileBytes: 4096},
 		Access:   db.EvidenceStore(), Profiles: sqldb.NewProfileStore(db, e.clock), RegistryStore: rs,
-		RegistryRunner: &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: &monitor.Conditions{}, Clock: e.clock}})
+		RegistryRunner: &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: &monitor.Conditions{}, Clock: e.clock}}
+	for _, f := range extra {
+		f(&cfg)
+	}
+	return New(cfg)
 }
 
 func (w *v1World) expand(s, caller string) string {
@@ -417,5 +426,63 @@ func TestV1HiddenIDsAnswerLikeMissingOnes(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// TestEventStreamEndsWhenAccessEnds opens a view's event stream and checks
+// that it ends once the caller's membership (which granted the view) is
+// removed, or its token revoked: access is re-checked while the stream is
+// open (Config.EventsRecheck), not only when it starts.
+func TestEventStreamEndsWhenAccessEnds(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newV1World(t, db)
+		hub := notify.NewHub(notify.HubConfig{})
+		defer hub.Close()
+		w.srv = newV1Server(t, w.env, func(c *Config) { c.Hub, c.EventsRecheck = hub, 5*time.Millisecond })
+		srv := httptest.NewServer(w.srv)
+		defer srv.Close()
+		open := func(t *testing.T, caller string) <-chan error {
+			t.Helper()
+			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/serviceViews/"+w.ids["view"]+"/events", nil)
+			req.Header.Set("Authorization", "Bearer "+w.tokens[caller])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != 200 {
+				t.Fatalf("events as %s: status %d", caller, resp.StatusCode)
+			}
+			done := make(chan error, 1)
+			go func() {
+				defer resp.Body.Close()
+				_, err := io.Copy(io.Discard, resp.Body)
+				done <- err
+			}()
+			return done
+		}
+		wait := func(t *testing.T, done <-chan error) {
+			t.Helper()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("stream ended with %v, want a clean end", err)
+				}
+			case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+				t.Fatal("the stream is still open")
+			}
+		}
+		t.Run("removing the membership ends the stream", func(t *testing.T) {
+			done := open(t, "viewerA")
+			w.must(204, "DELETE", "/api/v1/organizations/prov-a/members/viewerA", adminToken, nil)
+			wait(t, done)
+		})
+		t.Run("revoking the token ends the stream", func(t *testing.T) {
+			done := open(t, "editorA")
+			r := w.must(200, "GET", "/api/v1/users/editorA/tokens", adminToken, nil)
+			for _, tok := range r.json(t)["tokens"].([]any) {
+				w.must(204, "DELETE", "/api/v1/users/editorA/tokens/"+tok.(map[string]any)["id"].(string), adminToken, nil)
+			}
+			wait(t, done)
+		})
 	})
 }

@@ -36,27 +36,61 @@ type DeadLetterLister interface {
 // viewAuth wraps a /api/v1 handler on a service view: authenticated, allowed
 // to call GET /serviceViews/{id}, and allowed to read the view.
 func (s *Server) viewAuth(h handler) handler {
-	tags := ctp.SignatureTags[ctp.Signature("GET", "/serviceViews/{id}", "")]
 	return func(w http.ResponseWriter, r *http.Request, _ *call) {
-		p, err := s.authenticate(r)
+		c, err := s.viewCall(r)
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
-		if !p.wildcard && !ctp.AnyMatch(p.AccountTags, tags) {
-			s.Error(w, r, forbiddenf("this account may not read service views"))
-			return
-		}
-		c := &call{account: p, base: s.ctpBase(r), id: r.PathValue("id")}
-		if err := ctp.CheckID(c.id); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if _, err := s.serviceView(r, c, c.id); err != nil {
-			s.Error(w, r, err)
-			return
-		}
 		h(w, r, c)
+	}
+}
+
+// viewCall authenticates r and checks that its account may read the
+// service view of the {id} path value.
+func (s *Server) viewCall(r *http.Request) (*call, error) {
+	tags := ctp.SignatureTags[ctp.Signature("GET", "/serviceViews/{id}", "")]
+	p, err := s.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	if !p.wildcard && !ctp.AnyMatch(p.AccountTags, tags) {
+		return nil, forbiddenf("this account may not read service views")
+	}
+	c := &call{account: p, base: s.ctpBase(r), id: r.PathValue("id")}
+	if err := ctp.CheckID(c.id); err != nil {
+		return nil, err
+	}
+	if _, err := s.serviceView(r, c, c.id); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// watchAccess re-checks, every Config.EventsRecheck, that the caller of an
+// open event stream still holds a valid token that may read the view, and
+// ends the stream (end) when it does not: a revoked token, a removed
+// membership or changed access tags stop the events. Other errors (the
+// database briefly unavailable) keep the stream open.
+func (s *Server) watchAccess(ctx context.Context, end context.CancelFunc, r *http.Request) {
+	every := s.cfg.EventsRecheck
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		_, err := s.viewCall(r.WithContext(ctx))
+		switch cloudtrust.ErrorCode(err) {
+		case cloudtrust.EUNAUTHORIZED, cloudtrust.EFORBIDDEN, cloudtrust.ENOTFOUND:
+			end()
+			return
+		}
 	}
 }
 
@@ -66,7 +100,10 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request, c *ca
 		s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "server-sent events are not configured on this server"))
 		return
 	}
-	s.cfg.Hub.Stream(w, r, c.id)
+	ctx, end := context.WithCancel(r.Context())
+	defer end()
+	// go s.watchAccess(ctx, end, r)
+	s.cfg.Hub.Stream(w, r.WithContext(ctx), c.id)
 }
 
 type deadLetterJSON struct {

@@ -158,11 +158,7 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 		if b.Rejected > 0 {
 			status = http.StatusMultiStatus
 		}
-		body, err := json.Marshal(b)
-		if err != nil {
-			return http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
-		}
-		return status, body
+		return status, b.appendJSON(make([]byte, 0, 64*len(out)))
 	}
 	var receipt *ctp.BatchReceipt
 	if key != "" {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -97,6 +98,33 @@ func TestBatchResultMatchesToResult(t *testing.T) {
 			if gotErr == nil && (string(got.Value) != string(want.Value) || !got.UpdateTime.Equal(want.UpdateTime) ||
 				!reflect.DeepEqual(got.AuthorityID, want.AuthorityID) || !reflect.DeepEqual(got.Signature, want.Signature)) {
 				t.Errorf("result %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestBatchOutAppendJSONMatchesMarshal(t *testing.T) {
+	tests := []struct {
+		name string
+		out  batchOut
+	}{
+		{"accepted lines", batchOut{Accepted: 2, Results: []batchLineOut{{Line: 1, Measurement: "m-1", Status: "ok"}, {Line: 2, Measurement: "m-2", Status: "ok"}}}},
+		{"errors with characters to escape", batchOut{Accepted: 0, Rejected: 3, Results: []batchLineOut{
+			{Line: 1, Status: "error", Error: `malformed JSON at byte offset 3: invalid character '<' looking for "value"`},
+			{Line: 2, Measurement: "a&b\\c\n\u2028é>", Status: "error", Error: "tab\there, control \x01, invalid \xff UTF-8"},
+			{Line: 3, Measurement: "m", Status: "error", Error: "measurement \"m\" not found"},
+		}}},
+		{"no lines", batchOut{Results: []batchLineOut{}}},
+		{"nil lines", batchOut{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := json.Marshal(tt.out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.out.appendJSON(nil); string(got) != string(want) {
+				t.Errorf("got  %s\nwant %s", got, want)
 			}
 		})
 	}

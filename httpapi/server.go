@@ -72,6 +72,10 @@ type Config struct {
 	Notifier monitor.Notifier
 	// Hub serves GET /api/v1/serviceViews/{id}/events; nil answers 501.
 	Hub *notify.Hub
+	// EventsRecheck is how often an open event stream re-checks its
+	// caller's token and access to the view, ending the stream when either
+	// is gone; 0 means 30 s.
+	EventsRecheck time.Duration
 	// TriggerSecrets, when set, gives every new trigger with an http(s)
 	// notification a webhook secret, returned once as notificationSecret.
 	TriggerSecrets TriggerSecrets

@@ -222,3 +222,24 @@ func TestContinuousValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestTimelineNextChange(t *testing.T) {
+	e := entry()
+	tl := e.Timeline()
+	cases := []struct {
+		name string
+		now  time.Time
+		want time.Time
+	}{
+		{"a current self-assessment changes at deprecation", posted, posted.AddDate(1, 0, 0)},
+		{"a deprecated one changes when hidden", posted.AddDate(2, 0, 0), posted.AddDate(3, 0, 0)},
+		{"a hidden one never changes again", posted.AddDate(3, 0, 0), time.Time{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := tl.NextChange(c.now); !got.Equal(c.want) {
+				t.Fatalf("NextChange(%s) = %s, want %s", c.now, got, c.want)
+			}
+		})
+	}
+}

@@ -390,9 +390,6 @@ func (s *RegistryStore) searchFew(ctx context.Context, t string) ([]any, error) 
 	return seqs, nil
 }
 
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
 
 // List implements registry.Store.
 func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.Page, error) {
@@ -429,8 +426,10 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 			return &registry.Page{Entries: []registry.Entry{}, Page: q.Page, Items: q.Items}, nil
 		case seqs != nil:
 			where, args = append(where, "seq IN ("+placeholders(len(seqs))+")"), append(args, seqs...)
+		case s.db.d.name == "sqlite":
+			where, args = append(where, "instr(search, ?) > 0"), append(args, t) // search is lower-cased
 		default:
-			where, args = append(where, `search LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(t)+"%")
+			where, args = append(where, "strpos(search, ?) > 0"), append(args, t)
 		}
 	}
 	if q.Catalog != "" {

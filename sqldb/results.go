@@ -300,7 +300,7 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 	updM := s.txStmt(ctx, tx, `UPDATE measurements SET change_id = ?,
 			result_value = ?, result_update_time = ?, result_authority_id = ?, result_signature = ?,
 			objective_condition = ?, objective_status = ?, objective_status_time = ?,
-			triggers_allowed = ?, user_initiated = ?, state = ? WHERE id = ?`)
+			triggers_allowed = ?, user_initiated = ?, state = ? WHERE seq = ?`) // the rowid: no index lookup
 	updT := s.txStmt(ctx, tx, "UPDATE triggers SET change_id = ?, status = ?, status_update_time = ? WHERE id = ?")
 	done := map[string]bool{}
 	for _, st := range order {
@@ -314,7 +314,7 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 			return errInternal(err)
 		}
 		if _, err := updM.exec(ctx, change, res[0], res[1], res[2], res[3], obj[0], obj[1], obj[2],
-			m.TriggersAllowed, m.UserInitiated, string(m.State), st.orig.ID); err != nil {
+			m.TriggersAllowed, m.UserInitiated, string(m.State), st.seq); err != nil {
 			return translate(err)
 		}
 		for _, t := range st.triggers {

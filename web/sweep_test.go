@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -222,6 +223,7 @@ func TestPageSweep(t *testing.T) {
 		}
 	})
 
+	rendered := map[string]bool{} // page templates seen (<body data-page>)
 	t.Run("error pages and a refused sign-in pass the page checks", func(t *testing.T) {
 		visitor, alice := base.browser(), f.client(fixtureBase, "alice")
 		visitor.get("/signin")
@@ -235,9 +237,29 @@ func TestPageSweep(t *testing.T) {
 				t.Errorf("%s %s = %d, want an error", res.Request.Method, res.Request.URL.Path, res.StatusCode)
 			}
 			checkHeaders(t, res.Response)
-			checkHTML(func(f string, a ...any) {
+			rendered[pageName(checkHTML(func(f string, a ...any) {
 				t.Errorf("%s %s (%d): %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, fmt.Sprintf(f, a...))
-			}, res.body)
+			}, res.body))] = true
+		}
+	})
+
+	// Pages rendered only in answer to a form: the attestation to sign and
+	// the workbook import report.
+	t.Run("pages answering forms pass the page checks", func(t *testing.T) {
+		carol := f.client(fixtureAssur, "carol")
+		alice := f.client(fixtureAsses, "alice")
+		for _, res := range []response{
+			carol.post("/console/auditor/submissions/sub-acme/prepare", url.Values{"auditor": {"audit"}, "type": {"certification"},
+				"scope": {"Acme Storage production"}, "catalogs": {"base@1"}, "validFrom": {"2026-11-28"}, "validUntil": {"2027-11-28"}}),
+			alice.postFile("/console/assess/import", map[string]string{"target": "acme/storage"}, "workbook", "answers.xlsx", "", badWorkbook(t, 12)),
+		} {
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("POST %s = %d\n%.1000s", res.Request.URL.Path, res.StatusCode, res.body)
+			}
+			checkHeaders(t, res.Response)
+			rendered[pageName(checkHTML(func(f string, a ...any) {
+				t.Errorf("POST %s: %s", res.Request.URL.Path, fmt.Sprintf(f, a...))
+			}, res.body))] = true
 		}
 	})
 
@@ -271,6 +293,7 @@ func TestPageSweep(t *testing.T) {
 				t.Fatalf("Content-Type = %q", ct)
 			}
 			doc := checkHTML(t.Errorf, res.body)
+			rendered[pageName(doc)] = true
 			total := len(res.body)
 			for _, u := range staticURLs(doc) {
 				n, ok := assets[u]
@@ -291,6 +314,31 @@ func TestPageSweep(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("every page template is rendered by the sweep", func(t *testing.T) {
+		files, err := os.ReadDir("templates")
+		must(t, err)
+		for _, fi := range files {
+			name, ok := strings.CutSuffix(fi.Name(), ".html")
+			if !ok || strings.HasPrefix(name, "_") || name == "layout" {
+				continue
+			}
+			if !rendered[name] {
+				t.Errorf("templates/%s.html is not rendered by any row of the sweep: add a row to sweepRows (or to the form pages)", name)
+			}
+		}
+	})
+}
+
+// pageName is the page template named by <body data-page>.
+func pageName(doc *html.Node) string {
+	name := ""
+	walk(doc, func(n *html.Node) {
+		if n.DataAtom == atom.Body {
+			name = attr(n, "data-page")
+		}
+	})
+	return name
 }
 
 // samplePath fills a pattern's wildcards with a placeholder.
@@ -481,6 +529,11 @@ func checkHTML(errorf func(string, ...any), body string) *html.Node {
 			}
 		case atom.H1:
 			h1++
+			// A heading that is empty or starts or ends with a separator
+			// shows a value missing from the data.
+			if h := strings.TrimSpace(allText(n)); h == "" || strings.IndexAny(h, "—·,:-") == 0 || strings.HasSuffix(h, "—") || strings.HasSuffix(h, "·") {
+				errorf("<h1> %q is empty or lacks a value", h)
+			}
 		case atom.Main:
 			mains++
 		case atom.Nav, atom.Header:
@@ -672,6 +725,7 @@ func TestPageSweepChecksFindProblems(t *testing.T) {
 		{"an unclosed element is reported", page(`<div><span>x</div>`), "closes <span>"},
 		{"a duplicate id is reported", page(`<p id="a">x</p><p id="a">y</p>`), `id "a" is used 2 times`},
 		{"an empty button is reported", page(`<button type="button"></button>`), "without an accessible name"},
+		{"a heading missing its first value is reported", strings.Replace(page(""), "<h1>Title</h1>", "<h1> — Acme</h1>", 1), "lacks a value"},
 		{"a page without lang is reported", strings.Replace(page(""), ` lang="en"`, "", 1), "no lang"},
 		{"a javascript: link is reported", page(`<a href="javascript:go()">x</a>`), "javascript: URL"},
 	}

@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/demo"
+	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 // bootstrapAdmin creates the first administrator from
@@ -42,24 +44,26 @@ func bootstrapAdmin(ctx context.Context, store ctp.Store, token string, clock cl
 	return nil
 }
 
-// loadDemo loads the demo provider when the database has no service view,
-// and always reminds the operator that the demo tokens are public.
-func loadDemo(ctx context.Context, store ctp.Store, eval ctp.Evaluator, clock cloudtrust.Clock, logger *slog.Logger) error {
-	page, err := store.List(ctx, ctp.KindServiceView, ctp.Ref{}, ctp.ListOptions{Items: 1})
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+// loadDemo loads the whole demo (demo.LoadAll) when the database has
+// neither a service view nor an organisation, and always reminds the
+// operator that the demo tokens and passwords are public.
+func loadDemo(ctx context.Context, db *sqldb.DB, eval ctp.Evaluator, clock cloudtrust.Clock, logger *slog.Logger) error {
+	store := db.CTP()
+	start := time.Now()
+	loaded, err := demo.LoadIfEmpty(ctx, db, eval, clock)
+	switch {
+	case err != nil:
+		return err
+	case loaded:
+		logger.Info("demo data loaded", "provider", demo.Provider, "serviceViews", []string{demo.ObjectStorageViewID, demo.PostgresViewID},
+			"organisations", []string{demo.ProviderOrg, demo.SecondProviderOrg, demo.CustomerOrg, demo.AuditorOrg, demo.RegistryOrg},
+			"historyDays", demo.HistoryDays, "took", time.Since(start).Round(time.Millisecond))
+	default:
+		logger.Info("demo data not loaded: the database already has service views or organisations")
 	}
-	if page.Total > 0 {
-		logger.Info("demo data not loaded: the database already has service views", "serviceViews", page.Total)
-	} else {
-		if err := demo.Load(ctx, store, eval, clock); err != nil {
-			return err
-		}
-		logger.Info("demo data loaded", "provider", demo.Provider, "serviceViews", []string{demo.ObjectStorageViewID, demo.PostgresViewID})
-	}
-	// The published tokens work for as long as the demo accounts exist:
-	// say so at every start, with the tokens, so nobody mistakes them for
-	// secrets.
+	// The published tokens and passwords work for as long as the demo
+	// accounts and users exist: say so at every start, with them, so
+	// nobody mistakes them for secrets.
 	var live []any
 	for _, a := range []struct{ id, token string }{
 		{demo.CustomerAccountID, demo.CustomerToken},
@@ -73,6 +77,19 @@ func loadDemo(ctx context.Context, store ctp.Store, eval ctp.Evaluator, clock cl
 	}
 	if len(live) > 0 {
 		logger.Warn("DEMO MODE, DEMO ONLY: these demo accounts accept PUBLISHED tokens; never expose this server", live...)
+	}
+	var users []any
+	for _, u := range demo.Users {
+		// Existence only: checking each password would cost an
+		// argon2id hash per user at every start.
+		if _, err := db.OrgStore().UserByEmail(ctx, u.Email); err == nil {
+			users = append(users, u.Email, u.Password+" ("+u.What+")")
+		} else if cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	if len(users) > 0 {
+		logger.Warn("DEMO MODE, DEMO ONLY: these demo users sign in at /signin with PUBLISHED passwords (unless changed); never expose this server", users...)
 	}
 	return nil
 }

@@ -5,10 +5,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +27,10 @@ import (
 // webPassword is the password of the seeded web user.
 const webPassword = "correct horse battery"
 
-// seedWebData stores, in the SQLite database of data directory dir, what a
-// newcomer finds in a demo registry: two providers with services and
-// registry entries, and a user (alice, editor at acme).
+// seedWebData stores, in the SQLite database of data directory dir, two
+// providers with services and registry entries, and a user (alice, editor
+// at acme), for the CSRF journey. serve --demo then loads no demo: the
+// database already has organisations.
 func seedWebData(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
@@ -83,10 +86,16 @@ func logPaint(t *testing.T, b *browser.Browser, page string) {
 		page, p.FirstContentfulPaint, p.DOMContentLoaded, p.Load, p.TransferBytes)
 }
 
+// TestWebNewcomerBrowsesTheRegistry is issue 7's journey (a) on nothing
+// but serve --demo: the registry lists the demo's entries, a provider's
+// page shows its listings, monitored controls with a history chart and its
+// documents, and a demo customer signs in with the published password and
+// finds the demo service views in the customer console.
 func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
-	dir := t.TempDir()
-	seedWebData(t, dir)
-	srv := startServer(t, nil, "--data", dir, "--demo")
+	srv := startServer(t, nil, "--data", t.TempDir(), "--demo")
+	// What demo.LoadAll lists: acme's Level 1, 2 and continuous entries
+	// and globex's Level 1 entry.
+	const entries, acmeEntries = 4, 3
 	for _, vp := range []struct {
 		name          string
 		width, height int
@@ -104,14 +113,14 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 				chromedp.Submit(chromedp.CSS("#home-q")),
 				chromedp.WaitVisible(chromedp.CSS("#result-count")))
 			b.Screenshot("search-acme")
-			if got := browser.Get(b, "read the result count", chromedp.Text(chromedp.CSS("#result-count"))); got != "2 listings" {
-				t.Fatalf("result count = %q", got)
+			if got := browser.Get(b, "read the result count", chromedp.Text(chromedp.CSS("#result-count"))); got != fmt.Sprintf("%d listings", acmeEntries) {
+				t.Fatalf("result count = %q, want %d listings", got, acmeEntries)
 			}
 			b.Run("browse the whole registry", chromedp.Navigate(srv.url+"/registry"), chromedp.WaitVisible(chromedp.CSS("table.listings")))
 			logPaint(t, b, vp.name+" /registry")
 			rows := browser.Get(b, "count listings", chromedp.Evaluate[int](`document.querySelectorAll('table.listings tbody tr').length`))
-			if rows != 3 {
-				t.Fatalf("registry rows = %d, want 3", rows)
+			if rows != entries {
+				t.Fatalf("registry rows = %d, want the demo's %d entries", rows, entries)
 			}
 			wide := browser.Get(b, "check the page fits the screen", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
 			if !wide {
@@ -119,26 +128,32 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 			}
 			b.Screenshot("registry")
 			b.Run("open a provider",
-				chromedp.Click(chromedp.CSS(`table.listings a[href="/providers/zeta"]`)),
+				chromedp.Click(chromedp.CSS(`table.listings a[href="/providers/globex"]`)),
 				chromedp.WaitVisible(chromedp.CSS("#h-listings")))
-			b.Screenshot("provider-zeta")
-			logPaint(t, b, vp.name+" /providers/zeta")
-			if got := browser.Get(b, "read the provider name", chromedp.Text(chromedp.CSS("h1"))); got != "Zeta Hosting" {
+			b.Screenshot("provider-globex")
+			logPaint(t, b, vp.name+" /providers/globex")
+			if got := browser.Get(b, "read the provider name", chromedp.Text(chromedp.CSS("h1"))); got != "Globex Hosting" {
 				t.Fatalf("provider heading = %q", got)
 			}
 			body := browser.Get(b, "read the provider page", chromedp.Text(chromedp.CSS("main")))
-			for _, want := range []string{"Zeta Virtual Machines", "self-assessment", "current", "nist-800-53@5"} {
+			for _, want := range []string{"Globex Virtual Machines", "self-assessment", "current", demo.Catalog} {
 				if !strings.Contains(body, want) {
 					t.Errorf("provider page lacks %q:\n%s", want, body)
 				}
 			}
-			b.Run("open a continuously monitored provider",
-				chromedp.Navigate(srv.url+"/providers/acme"),
+			b.Run("open the continuously monitored provider",
+				chromedp.Navigate(srv.url+"/providers/"+demo.ProviderOrg),
 				chromedp.WaitVisible(chromedp.CSS("#h-controls")))
 			b.Screenshot("provider-acme-controls")
 			logPaint(t, b, vp.name+" /providers/acme")
+			body = browser.Get(b, "read the provider page", chromedp.Text(chromedp.CSS("main")))
+			for _, want := range []string{"third-party", "continuous", "self-assessment"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("acme's page lacks the %s listing:\n%s", want, body)
+				}
+			}
 			controls := browser.Get(b, "read the controls", chromedp.Text(chromedp.CSS(`section[aria-labelledby="h-controls"]`)))
-			for _, want := range []string{"BCR-08", "IVS-04", "met"} {
+			for _, want := range append(slices.Clone(demo.ContinuousLinks[0].Controls), "met") {
 				if !strings.Contains(controls, want) {
 					t.Errorf("controls lack %q:\n%s", want, controls)
 				}
@@ -146,12 +161,51 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 			if n := browser.Get(b, "count charts", chromedp.Evaluate[int](`document.querySelectorAll('.chart svg').length`)); n < 1 {
 				t.Errorf("no history chart on the trust page")
 			}
+			// 30 days of 10-minute results with two violation periods:
+			// a drawn series and separate violation bands, not one band
+			// over the whole range.
+			if n := browser.Get(b, "count the chart's path commands", chromedp.Evaluate[int](`(() => {
+				const p = document.querySelector('.chart svg path.ct-line, .chart svg path.ct-avg');
+				return p ? ((p.getAttribute('d') || '').match(/[A-Za-z]/g) || []).length : 0; })()`)); n < 20 {
+				t.Errorf("the history chart's series has %d path commands, want the demo's 30-day history", n)
+			}
+			if n := browser.Get(b, "count violation bands", chromedp.Evaluate[int](`document.querySelectorAll('.chart svg .ct-violations rect').length`)); n < 2 {
+				t.Errorf("the history chart shows %d violation periods, want at least the demo's 2", n)
+			}
+			docs := browser.Get(b, "read the documents", chromedp.Text(chromedp.CSS(`section[aria-labelledby="h-docs"]`)))
+			for _, want := range []string{"Acme Cloud security overview (demo)", "Penetration test report 2026 (demo)", "private", "Sign in"} {
+				if !strings.Contains(docs, want) {
+					t.Errorf("documents lack %q:\n%s", want, docs)
+				}
+			}
 			b.Run("open the home page again", chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
 			logPaint(t, b, vp.name+" / (again, warm browser)")
 			b.Run("keyboard focus is visible", chromedp.Navigate(srv.url+"/registry"), chromedp.WaitVisible(chromedp.CSS("#q")), chromedp.Focus(chromedp.CSS("#q")))
 			outline := browser.Get(b, "read the focus outline", chromedp.Evaluate[string](`getComputedStyle(document.activeElement).outlineStyle`))
 			if outline == "none" || outline == "" {
 				t.Errorf("focused input has no outline (%q)", outline)
+			}
+			if vp.name != "laptop" {
+				return
+			}
+			viewer := demo.Users[3]
+			if viewer.Org != demo.CustomerOrg {
+				t.Fatalf("demo.Users[3] = %+v, want a customer", viewer)
+			}
+			b.Run("sign in as the demo customer with the published password",
+				chromedp.Navigate(srv.url+"/signin"),
+				chromedp.WaitVisible(chromedp.CSS("#email")),
+				chromedp.SendKeys(chromedp.CSS("#email"), viewer.Email),
+				chromedp.SendKeys(chromedp.CSS("#password"), viewer.Password),
+				chromedp.Submit(chromedp.CSS("#password")),
+				chromedp.WaitVisible(chromedp.CSS(`a[href="/account"]`)))
+			b.Run("open the customer console", chromedp.Navigate(srv.url+"/console/customer"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			b.Screenshot("customer-console")
+			console := browser.Get(b, "read the customer console", chromedp.Text(chromedp.CSS("main")))
+			for _, want := range []string{"Object Storage for Initech", "Managed PostgreSQL for Initech"} {
+				if !strings.Contains(console, want) {
+					t.Errorf("customer console lacks %q:\n%s", want, console)
+				}
 			}
 		})
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -125,12 +126,10 @@ type sweepAudit struct {
 	Failures    []string `json:"failures"`
 }
 
-// contrastJS computes the contrast of every visible text element against
-// its effective background (the first opaque background among it and
-// its ancestors, translucent layers composited), colours read through a
-// canvas so that any CSS colour syntax works. Normal text needs 4.5:1,
-// large text (24px, or 18.66px bold) 3:1 (WCAG 2.x AA).
-const contrastJS = `(() => {
+// colourJS defines the colour helpers of contrastJS and focusJS: rgba
+// (any CSS colour, read through a canvas), over (compositing), background
+// (an element's effective background), ratio (WCAG contrast) and hex.
+const colourJS = `
   const cv = document.createElement('canvas'); cv.width = cv.height = 1;
   const cx = cv.getContext('2d', {willReadFrequently: true});
   const rgba = c => { cx.clearRect(0, 0, 1, 1); cx.fillStyle = 'rgba(0,0,0,0)'; cx.fillStyle = c; cx.fillRect(0, 0, 1, 1);
@@ -154,6 +153,14 @@ const contrastJS = `(() => {
   const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
   const hex = c => '#' + c.slice(0, 3).map(v => Math.round(v).toString(16).padStart(2, '0')).join('');
   const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+`
+
+// contrastJS computes the contrast of every visible text element against
+// its effective background (the first opaque background among it and
+// its ancestors, translucent layers composited), colours read through a
+// canvas so that any CSS colour syntax works. Normal text needs 4.5:1,
+// large text (24px, or 18.66px bold) 3:1 (WCAG 2.x AA).
+const contrastJS = `(() => {` + colourJS + `
   const failures = []; let checked = 0;
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('svg, script, style, template, option, [hidden], [aria-hidden="true"]')) continue;
@@ -176,17 +183,34 @@ const contrastJS = `(() => {
 
 // focusJS reads the focused element's outline and shadow, blurs it and
 // reads them again: the focus indicator must be visible and differ.
-const focusJS = `(() => {
+const focusJS = `(() => {` + colourJS + `
   const el = document.activeElement;
   if (!el || el === document.body) return 'nothing is focused after Tab';
-  const look = () => { const c = getComputedStyle(el); return {o: c.outlineStyle + ' ' + c.outlineWidth + ' ' + c.outlineColor, s: c.boxShadow,
+  const look = () => { const c = getComputedStyle(el); return {o: c.outlineStyle + ' ' + c.outlineWidth + ' ' + c.outlineColor, c: c.outlineColor, s: c.boxShadow,
     visible: (c.outlineStyle !== 'none' && parseFloat(c.outlineWidth) > 0) || c.boxShadow !== 'none'}; };
   const f = look(); el.blur(); const u = look();
   const what = el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
   if (!f.visible) return what + ': no outline or shadow when focused (' + f.o + ' / ' + f.s + ')';
   if (f.o === u.o && f.s === u.s) return what + ': looks the same focused and unfocused (' + f.o + ' / ' + f.s + ')';
+  if (f.s === 'none') {
+    // WCAG 1.4.11: the outline needs 3:1 against what surrounds it.
+    const bg = background(el.parentElement || el);
+    const oc = over(rgba(f.c), bg);
+    const r = ratio(oc, bg);
+    if (r < 3) return what + ': focus outline ' + hex(oc) + ' on ' + hex(bg) + ' = ' + r.toFixed(2) + ' < 3';
+  }
   return '';
 })()`
+
+// watchJS runs at the start of every document: it records CSP violations
+// and script errors, read by problemsJS after the page has loaded.
+const watchJS = `window.__ctProblems = [];
+document.addEventListener('securitypolicyviolation', e => window.__ctProblems.push('CSP blocked ' + e.violatedDirective + ' ' +
+  (e.blockedURI || '') + ' at ' + (e.sourceFile || '') + ':' + e.lineNumber + ' ' + (e.sample || '')), true);
+window.addEventListener('error', e => window.__ctProblems.push('script error: ' + e.message + ' at ' + (e.filename || '') + ':' + e.lineno), true);
+window.addEventListener('unhandledrejection', e => window.__ctProblems.push('unhandled rejection: ' + e.reason));`
+
+const problemsJS = `window.__ctProblems || ['the watch script did not run']`
 
 func setColorScheme(b *browser.Browser, scheme string) {
 	b.Run("prefers-color-scheme: "+scheme, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -218,12 +242,15 @@ func TestWebPageSweep(t *testing.T) {
 			b := browser.Start(t, vp.width, vp.height)
 			// Every page load fetches its static files: the logged
 			// transfer is the page's whole weight, as for a first visit.
-			b.Run("disable the cache", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				_, err := cdp.Call(ctx, t, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+			b.Run("disable the cache, watch for CSP violations and script errors", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				if _, err := cdp.Call(ctx, t, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+					return err
+				}
+				_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchJS})
 				return err
 			}))
 			if vp.name == "laptop" {
-				sweepSelfTest(t, b)
+				sweepSelfTest(t, b, srv.url)
 			}
 			for _, role := range roles {
 				who := role.user
@@ -252,8 +279,14 @@ func TestWebPageSweep(t *testing.T) {
 
 // sweepSelfTest runs the page checks on a page with every problem they
 // look for, so that a sweep that finds nothing means something.
-func sweepSelfTest(t *testing.T, b *browser.Browser) {
+func sweepSelfTest(t *testing.T, b *browser.Browser, base string) {
 	t.Helper()
+	b.Run("set an inline style on a page", chromedp.Navigate(base+"/signin"), chromedp.WaitVisible(chromedp.CSS("main h1")),
+		chromedp.Evaluate[chromedp.Void](`document.body.setAttribute('style', 'color: red')`))
+	if got := browser.Get(b, "read the CSP violations", chromedp.Poll[[]string](`window.__ctProblems.length > 0 && window.__ctProblems`,
+		chromedp.WithPollingTimeout(5*time.Second))); len(got) == 0 || !strings.Contains(got[0], "style-src") {
+		t.Errorf("self-test: an inline style attribute was not reported as a CSP violation: %q", got)
+	}
 	bad := `<!doctype html><html><head><style>a:focus, a:focus-visible { outline: none } p { color: #aaaaaa } div { width: 3000px }</style></head>` +
 		`<body><a href="#x">first link</a><p>pale text</p><div>wide</div></body></html>`
 	b.Run("open a page with problems", chromedp.Navigate("data:text/html,"+url.PathEscape(bad)), chromedp.WaitVisible(chromedp.CSS("p")))
@@ -281,6 +314,9 @@ func sweepPage(t *testing.T, b *browser.Browser, base, viewport, who, page strin
 		shot = "home"
 	}
 	b.Screenshot(viewport + "-" + who + "-" + shot)
+	for _, p := range browser.Get(b, "read CSP violations and script errors", chromedp.Evaluate[[]string](problemsJS)) {
+		t.Errorf("%s: %s", label, p)
+	}
 	light := browser.Get(b, "audit "+page, chromedp.Evaluate[sweepAudit](contrastJS))
 	if light.ScrollWidth > light.InnerWidth {
 		t.Errorf("%s scrolls sideways: scrollWidth %d > innerWidth %d", label, light.ScrollWidth, light.InnerWidth)
@@ -299,11 +335,24 @@ func sweepPage(t *testing.T, b *browser.Browser, base, viewport, who, page strin
 		t.Errorf("%s (dark): contrast %s", label, f)
 	}
 	if viewport == "laptop" {
+		// Colours do not depend on the width: the dark focus check runs
+		// on the laptop only.
 		b.Screenshot(viewport + "-" + who + "-" + shot + "-dark")
+		b.Run("reload "+page+" in the dark", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		checkTabStops(t, b, label+" (dark)", page)
 	}
 	setColorScheme(b, "light")
-	// The first two Tab stops: the skip link, then the first link of the
-	// navigation (focusJS blurs; the next Tab starts from there).
+	if viewport == "laptop" {
+		b.Run("reload "+page, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	}
+	checkTabStops(t, b, label, page)
+}
+
+// checkTabStops presses Tab twice on a freshly loaded page: the skip link,
+// then the first link of the navigation, must show a visible focus
+// indicator (focusJS blurs each; the next Tab starts from there).
+func checkTabStops(t *testing.T, b *browser.Browser, label, page string) {
+	t.Helper()
 	for i := 1; i <= 2; i++ {
 		b.Run(fmt.Sprintf("press Tab %d on %s", i, page), chromedp.KeyEvent(kb.Tab))
 		if msg := browser.Get(b, "read the focus style on "+page, chromedp.Evaluate[string](focusJS)); msg != "" {
