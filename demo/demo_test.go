@@ -184,8 +184,12 @@ func TestLoadIfEmpty(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		clock := cloudtrust.NewFakeClock(loadTime)
+		files, err := evidence.OpenFiles(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now()
-		loaded, err := demo.LoadIfEmpty(ctx, db, evaluator(), clock)
+		loaded, err := demo.LoadIfEmpty(ctx, db, files, evaluator(), clock)
 		if err != nil || !loaded {
 			t.Fatalf("LoadIfEmpty on an empty database = %v, %v; want true, nil", loaded, err)
 		}
@@ -341,7 +345,7 @@ func TestLoadIfEmpty(t *testing.T) {
 			}
 		})
 
-		t.Run("acme publishes one public and one private evidence item", func(t *testing.T) {
+		t.Run("acme publishes one public and one private document, stored as files", func(t *testing.T) {
 			items, err := db.EvidenceStore().Items(ctx, demo.ProviderOrg)
 			if err != nil {
 				t.Fatal(err)
@@ -349,6 +353,9 @@ func TestLoadIfEmpty(t *testing.T) {
 			var vis []evidence.Visibility
 			for _, it := range items {
 				vis = append(vis, it.Visibility)
+				if it.Kind != evidence.KindFile || it.File == nil || !files.Exists(it.File.SHA256) {
+					t.Errorf("item %q: kind %s, file %+v not stored", it.Title, it.Kind, it.File)
+				}
 			}
 			slices.Sort(vis)
 			if !slices.Equal(vis, []evidence.Visibility{evidence.Private, evidence.Public}) {
@@ -357,7 +364,7 @@ func TestLoadIfEmpty(t *testing.T) {
 		})
 
 		t.Run("a second load changes nothing", func(t *testing.T) {
-			loaded, err := demo.LoadIfEmpty(ctx, db, evaluator(), clock)
+			loaded, err := demo.LoadIfEmpty(ctx, db, files, evaluator(), clock)
 			if err != nil || loaded {
 				t.Fatalf("second LoadIfEmpty = %v, %v; want false, nil", loaded, err)
 			}
@@ -373,6 +380,47 @@ func TestLoadIfEmpty(t *testing.T) {
 				t.Errorf("after a second load: %d entries, %d results", page.Total, len(got))
 			}
 		})
+	})
+}
+
+func TestLoadAllWithoutEvidenceDirectoryPublishesLinks(t *testing.T) {
+	db := testkit.MustOpenDB(t, "sqlite")
+	ctx := context.Background()
+	if err := demo.LoadAll(ctx, db, nil, evaluator(), cloudtrust.NewFakeClock(loadTime)); err != nil {
+		t.Fatal(err)
+	}
+	items, err := db.EvidenceStore().Items(ctx, demo.ProviderOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 {
+		t.Fatalf("%d evidence items, want 2", len(items))
+	}
+	for _, it := range items {
+		if it.Kind != evidence.KindLink || it.URL == "" {
+			t.Errorf("item %q: kind %s, url %q; want a link", it.Title, it.Kind, it.URL)
+		}
+	}
+}
+
+func TestLoadIfEmptyLeavesADatabaseWithDataAlone(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clock := cloudtrust.NewFakeClock(loadTime)
+		if err := sqldb.NewOrgStore(db, clock).CreateOrganization(ctx, &org.Organization{ID: "own", Name: "Own provider", Kind: org.KindProvider}); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := demo.LoadIfEmpty(ctx, db, nil, evaluator(), clock)
+		if err != nil || loaded {
+			t.Fatalf("LoadIfEmpty with an organisation = %v, %v; want false, nil", loaded, err)
+		}
+		page, err := db.CTP().List(ctx, ctp.KindServiceView, ctp.Ref{}, ctp.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 0 {
+			t.Fatalf("%d service views after declining to load, want 0", page.Total)
+		}
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,8 +53,10 @@ const (
 	GlobexSelfAssessmentID = "demo-globex-compute-level1"
 	AcmeAttestationID      = "demo-acme-object-storage-level2"
 	AcmeContinuousID       = "demo-acme-object-storage-continuous"
-	PublicEvidenceID       = "ev-de00000000000001"
-	PrivateEvidenceID      = "ev-de00000000000002"
+	// PublicEvidenceTitle and PrivateEvidenceTitle are the titles of
+	// Acme's public and private evidence documents.
+	PublicEvidenceTitle  = "Acme Cloud security overview (demo)"
+	PrivateEvidenceTitle = "Penetration test report 2026 (demo)"
 )
 
 // User is a demo user with its PUBLISHED password.
@@ -78,15 +81,17 @@ var Users = []User{
 
 // LoadAll loads the whole demo into db: the CTP provider (Load), then the
 // organisations, users, questionnaire, submissions, registry entries, the
-// auditor's key and evidence. Like Load it expects a database without the
+// auditor's key and evidence. The two evidence documents are files stored
+// in files (the server's evidence directory), or https links when files is
+// nil. Like Load it expects a database without the
 // demo data (the stores' ECONFLICT errors otherwise); the caller decides
 // when a database is empty enough (cmd/cloudtrust loads it only when there
 // is neither a service view nor an organisation).
-func LoadAll(ctx context.Context, db *sqldb.DB, ev ctp.Evaluator, clock cloudtrust.Clock) error {
+func LoadAll(ctx context.Context, db *sqldb.DB, files *evidence.Files, ev ctp.Evaluator, clock cloudtrust.Clock) error {
 	if err := Load(ctx, db.CTP(), ev, clock); err != nil {
 		return err
 	}
-	f := &full{ctx: ctx, db: db, ev: ev, clock: clock, now: clock.Now().UTC(),
+	f := &full{ctx: ctx, db: db, files: files, ev: ev, clock: clock, now: clock.Now().UTC(),
 		orgs: sqldb.NewOrgStore(db, clock), assess: sqldb.NewAssessStore(db, clock), reg: sqldb.NewRegistryStore(db, clock)}
 	for _, step := range []struct {
 		what string
@@ -110,7 +115,7 @@ func LoadAll(ctx context.Context, db *sqldb.DB, ev ctp.Evaluator, clock cloudtru
 // LoadIfEmpty loads the whole demo (LoadAll) only into an empty database:
 // one without any CTP service view and without any organisation. It
 // reports whether it loaded; on a database with data it changes nothing.
-func LoadIfEmpty(ctx context.Context, db *sqldb.DB, ev ctp.Evaluator, clock cloudtrust.Clock) (bool, error) {
+func LoadIfEmpty(ctx context.Context, db *sqldb.DB, files *evidence.Files, ev ctp.Evaluator, clock cloudtrust.Clock) (bool, error) {
 	page, err := db.CTP().List(ctx, ctp.KindServiceView, ctp.Ref{}, ctp.ListOptions{Items: 1})
 	if err != nil {
 		return false, fmt.Errorf("demo: %w", err)
@@ -122,12 +127,13 @@ func LoadIfEmpty(ctx context.Context, db *sqldb.DB, ev ctp.Evaluator, clock clou
 	if page.Total > 0 || len(orgs) > 0 {
 		return false, nil
 	}
-	return true, LoadAll(ctx, db, ev, clock)
+	return true, LoadAll(ctx, db, files, ev, clock)
 }
 
 type full struct {
 	ctx    context.Context
 	db     *sqldb.DB
+	files  *evidence.Files
 	ev     ctp.Evaluator
 	clock  cloudtrust.Clock
 	now    time.Time
@@ -321,25 +327,45 @@ func (f *full) continuous() error {
 	return err
 }
 
-// evidence publishes one public and one private document of Acme's.
+// evidence publishes one public and one private document of Acme's: text
+// files in the evidence directory (downloadable from the trust page and,
+// after an approved access request, from the customer's console), else
+// links.
 func (f *full) evidence() error {
-	es := f.db.EvidenceStore()
-	for _, it := range []*evidence.Item{{
-		ID: PublicEvidenceID, Provider: ProviderOrg, Kind: evidence.KindLink,
-		Title:       "Acme Cloud security overview (demo)",
-		Description: "How Acme Cloud protects customer data: encryption, access control, monitoring.",
-		Collector:   "Acme Cloud security team", URL: "https://acme.example/security/overview.pdf",
-		PeriodFrom: f.now.AddDate(0, -3, 0), Expires: f.now.AddDate(1, 0, 0),
-		Controls: []string{"CEK-03", "CEK-04", "IAM-02"}, Visibility: evidence.Public, CreatedAt: f.now,
+	svc := &evidence.Service{Store: f.db.EvidenceStore(), Files: f.files, Clock: f.clock}
+	for _, d := range []struct {
+		item       *evidence.Item
+		file, body string
+	}{{
+		item: &evidence.Item{Provider: ProviderOrg, Title: PublicEvidenceTitle,
+			Description: "How Acme Cloud protects customer data: encryption, access control, monitoring.",
+			Collector:   "Acme Cloud security team", URL: "https://acme.example/security/overview.txt",
+			PeriodFrom: f.now.AddDate(0, -3, 0), Expires: f.now.AddDate(1, 0, 0),
+			Controls: []string{"CEK-03", "CEK-04", "IAM-02"}, Visibility: evidence.Public},
+		file: "acme-security-overview.txt",
+		body: "Acme Cloud security overview (DEMO DOCUMENT, invented)\n\n" +
+			"Encryption: TLS 1.2 or later with forward secrecy in transit; AES-256 at rest, customer-managed keys optional.\n" +
+			"Access: hardware security keys for every operator; passkeys for customer consoles.\n" +
+			"Monitoring: availability, TLS, encryption and vulnerability measurements are published through the CloudTrust Protocol.\n",
 	}, {
-		ID: PrivateEvidenceID, Provider: ProviderOrg, Kind: evidence.KindLink,
-		Title:       "Penetration test report 2026 (demo)",
-		Description: "External penetration test of the object storage API; shared with customers on request.",
-		Collector:   "Acme Cloud security team", URL: "https://acme.example/private/pentest-2026.pdf",
-		PeriodFrom: f.now.AddDate(0, -2, 0), PeriodTo: f.now.AddDate(0, -2, 14), Expires: f.now.AddDate(0, 10, 0),
-		Controls: []string{"TVM-01", "IVS-04"}, Visibility: evidence.Private, CreatedAt: f.now,
+		item: &evidence.Item{Provider: ProviderOrg, Title: PrivateEvidenceTitle,
+			Description: "External penetration test of the object storage API; shared with customers on request.",
+			Collector:   "Acme Cloud security team", URL: "https://acme.example/private/pentest-2026.txt",
+			PeriodFrom: f.now.AddDate(0, -2, 0), PeriodTo: f.now.AddDate(0, -2, 14), Expires: f.now.AddDate(0, 10, 0),
+			Controls: []string{"TVM-01", "IVS-04"}, Visibility: evidence.Private},
+		file: "acme-pentest-2026-summary.txt",
+		body: "Penetration test 2026, summary (DEMO DOCUMENT, invented)\n\n" +
+			"Scope: object storage API in eu-west-1. Findings: 0 critical, 1 high (fixed within 5 days), 4 medium.\n",
 	}} {
-		if err := es.CreateItem(f.ctx, it); err != nil {
+		if f.files == nil {
+			d.item.Kind = evidence.KindLink
+			if err := svc.AddReference(f.ctx, d.item); err != nil {
+				return err
+			}
+			continue
+		}
+		d.item.Kind, d.item.URL = evidence.KindFile, ""
+		if err := svc.AddFile(f.ctx, d.item, d.file, "text/plain", strings.NewReader(d.body)); err != nil {
 			return err
 		}
 	}

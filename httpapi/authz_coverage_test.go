@@ -56,7 +56,7 @@ var v1Authorization = map[string]authzExpectation{
 	"GET /api/v1/authorities/{id}/keys":              needsToken(tV1Matrix, "TestAuthorityKeyAPI"),
 	"POST /api/v1/authorities/{id}/keys":             needsToken(tV1Matrix, "TestAuthorityKeyAPI", tSize),
 	"DELETE /api/v1/authorities/{id}/keys/{key}":     needsToken(tV1Matrix, "TestAuthorityKeyAPI"),
-	"GET /api/v1/serviceViews/{id}/events":           needsToken(tV1Matrix, "TestServiceViewEventsAndDeadLetters"),
+	"GET /api/v1/serviceViews/{id}/events":           needsToken(tV1Matrix, "TestServiceViewEventsAndDeadLetters", "TestEventStreamEndsWhenAccessEnds"),
 	"GET /api/v1/serviceViews/{id}/deadLetters":      needsToken(tV1Matrix, "TestServiceViewEventsAndDeadLetters"),
 	"GET /api/v1/serviceViews/{id}/prometheus":       needsToken(tV1Matrix, "TestPrometheusExportOfServiceViews"),
 	"PUT /api/v1/serviceViews/{id}/prometheus":       needsToken(tV1Matrix, "TestPrometheusExportOfServiceViews", tSize),

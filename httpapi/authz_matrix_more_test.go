@@ -441,6 +441,7 @@ func TestEventStreamEndsWhenAccessEnds(t *testing.T) {
 		w.srv = newV1Server(t, w.env, func(c *Config) { c.Hub, c.EventsRecheck = hub, 5*time.Millisecond })
 		srv := httptest.NewServer(w.srv)
 		defer srv.Close()
+		defer srv.CloseClientConnections() // first: a stream left open must not block Close
 		open := func(t *testing.T, caller string) <-chan error {
 			t.Helper()
 			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/serviceViews/"+w.ids["view"]+"/events", nil)
@@ -467,7 +468,7 @@ func TestEventStreamEndsWhenAccessEnds(t *testing.T) {
 				if err != nil {
 					t.Fatalf("stream ended with %v, want a clean end", err)
 				}
-			case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+			case <-time.After(10 * time.Second): // a hang guard, not a timing assertion
 				t.Fatal("the stream is still open")
 			}
 		}

@@ -102,7 +102,7 @@ func (s *Server) handleEventStream(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	ctx, end := context.WithCancel(r.Context())
 	defer end()
-	// go s.watchAccess(ctx, end, r)
+	go s.watchAccess(ctx, end, r)
 	s.cfg.Hub.Stream(w, r.WithContext(ctx), c.id)
 }
 

@@ -92,9 +92,19 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 		s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "this store keeps no result history: batch ingest is not available"))
 		return
 	}
+	// The slot is given back before the answer is written (release
+	// below), so that an agent that sends its next batch as soon as it
+	// has read the answer never finds its own previous slot still taken.
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			<-s.ingest.sem
+		}
+	}
 	select {
 	case s.ingest.sem <- struct{}{}:
-		defer func() { <-s.ingest.sem }()
+		defer release()
 	default:
 		secs := int((s.ingest.cfg.RetryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -196,6 +206,8 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	} else if receipt == nil {
 		status, body = render(res.Errs)
 	}
+	chk.wait()
+	release()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(body)

@@ -390,7 +390,6 @@ func (s *RegistryStore) searchFew(ctx context.Context, t string) ([]any, error) 
 	return seqs, nil
 }
 
-
 // List implements registry.Store.
 func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.Page, error) {
 	if q.Page < 0 {

@@ -223,6 +223,26 @@ func TestPageSweep(t *testing.T) {
 		}
 	})
 
+	t.Run("every non-GET route refuses a form without its CSRF token", func(t *testing.T) {
+		alice := f.client(fixtureBase, "alice")
+		for _, r := range routes {
+			method, _, _ := strings.Cut(r.Pattern, " ")
+			if method == "GET" || method == "HEAD" {
+				continue
+			}
+			path := samplePath(r.Pattern)
+			for _, token := range []string{"", "forged-token"} {
+				req, err := http.NewRequest(method, base.srv.URL+path, strings.NewReader(url.Values{"csrf": {token}}.Encode()))
+				must(t, err)
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				res := alice.do(req)
+				if res.StatusCode != http.StatusForbidden {
+					t.Errorf("%s %s with csrf=%q = %d, want 403", method, path, token, res.StatusCode)
+				}
+			}
+		}
+	})
+
 	rendered := map[string]bool{} // page templates seen (<body data-page>)
 	t.Run("error pages and a refused sign-in pass the page checks", func(t *testing.T) {
 		visitor, alice := base.browser(), f.client(fixtureBase, "alice")
@@ -343,7 +363,10 @@ func pageName(doc *html.Node) string {
 
 // samplePath fills a pattern's wildcards with a placeholder.
 func samplePath(pattern string) string {
-	p := strings.TrimPrefix(pattern, "GET ")
+	_, p, ok := strings.Cut(pattern, " ")
+	if !ok {
+		p = pattern
+	}
 	p = strings.TrimSuffix(p, "{$}")
 	return regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(p, "x")
 }

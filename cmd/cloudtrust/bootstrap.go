@@ -10,6 +10,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/demo"
+	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
@@ -44,13 +45,18 @@ func bootstrapAdmin(ctx context.Context, store ctp.Store, token string, clock cl
 	return nil
 }
 
-// loadDemo loads the whole demo (demo.LoadAll) when the database has
-// neither a service view nor an organisation, and always reminds the
+// loadDemo loads the whole demo (demo.LoadAll; its documents go to the
+// evidence directory) when the database has neither a service view nor an
+// organisation, and always reminds the
 // operator that the demo tokens and passwords are public.
-func loadDemo(ctx context.Context, db *sqldb.DB, eval ctp.Evaluator, clock cloudtrust.Clock, logger *slog.Logger) error {
+func loadDemo(ctx context.Context, db *sqldb.DB, evidenceDir string, eval ctp.Evaluator, clock cloudtrust.Clock, logger *slog.Logger) error {
 	store := db.CTP()
+	files, err := evidence.OpenFiles(evidenceDir)
+	if err != nil {
+		return fmt.Errorf("--evidence-dir: %w", err)
+	}
 	start := time.Now()
-	loaded, err := demo.LoadIfEmpty(ctx, db, eval, clock)
+	loaded, err := demo.LoadIfEmpty(ctx, db, files, eval, clock)
 	switch {
 	case err != nil:
 		return err

@@ -76,7 +76,7 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		return err
 	}
 	if cfg.Demo {
-		if err := loadDemo(ctx, db, eval, clock, logger); err != nil {
+		if err := loadDemo(ctx, db, cfg.evidenceDir(), eval, clock, logger); err != nil {
 			return err
 		}
 	}

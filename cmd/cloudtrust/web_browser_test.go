@@ -173,10 +173,18 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 				t.Errorf("the history chart shows %d violation periods, want at least the demo's 2", n)
 			}
 			docs := browser.Get(b, "read the documents", chromedp.Text(chromedp.CSS(`section[aria-labelledby="h-docs"]`)))
-			for _, want := range []string{"Acme Cloud security overview (demo)", "Penetration test report 2026 (demo)", "private", "Sign in"} {
+			for _, want := range []string{demo.PublicEvidenceTitle, demo.PrivateEvidenceTitle, "private", "Sign in"} {
 				if !strings.Contains(docs, want) {
 					t.Errorf("documents lack %q:\n%s", want, docs)
 				}
+			}
+			// The public document is a file in the evidence directory:
+			// its link downloads it.
+			got := browser.Get(b, "download the public document", chromedp.Evaluate[string](`(() => {
+				const a = document.querySelector('section[aria-labelledby="h-docs"] ul.documents a');
+				return a ? fetch(a.href).then(r => r.status + ' ' + r.headers.get('Content-Type')) : 'no link'; })()`, chromedp.EvalAwaitPromise))
+			if !strings.HasPrefix(got, "200 text/plain") {
+				t.Errorf("public document download = %q, want 200 text/plain", got)
 			}
 			b.Run("open the home page again", chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
 			logPaint(t, b, vp.name+" / (again, warm browser)")
