@@ -426,7 +426,7 @@ func (s *Server) handleEvidenceContent(w http.ResponseWriter, r *http.Request, c
 	h := w.Header()
 	h.Set("Content-Type", it.File.ContentType)
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
 	h.Set("ETag", `"`+it.File.SHA256+`"`)
 	name := it.File.Name
 	if name == "" {

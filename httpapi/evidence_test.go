@@ -175,6 +175,11 @@ func TestEvidenceUpload(t *testing.T) {
 			if !bytes.Equal(got.body, evPDF) || got.header.Get("Content-Type") != "application/pdf" || !strings.Contains(got.header.Get("Content-Disposition"), "soc2.pdf") {
 				t.Fatalf("download: %v %q", got.header, got.body)
 			}
+			// An uploaded file is served so that a browser neither runs it
+			// nor frames it.
+			if csp := got.header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") || got.header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("download headers: %v", got.header)
+			}
 		})
 		t.Run("file over the size limit is refused with 413", func(t *testing.T) {
 			r := e.upload("acme", editor, fileMeta("Big", "private"), "big.txt", "text/plain", bytes.Repeat([]byte("a"), 4097), false)

@@ -37,19 +37,6 @@ func (db *DB) RegistryStore() *RegistryStore { return NewRegistryStore(db, cloud
 
 func (s *RegistryStore) q(query string) string { return s.db.d.rebind(query) }
 
-// statusSQL is registry.Timeline.StatusAt in SQL; it takes the same now
-// (Unix ns) six times.
-const statusSQL = `CASE
-	WHEN revoked_at IS NOT NULL AND revoked_at <= ? THEN 'revoked'
-	WHEN hidden_at IS NOT NULL AND hidden_at <= ? THEN 'hidden'
-	WHEN expires_at IS NOT NULL AND expires_at <= ? THEN 'expired'
-	WHEN deprecated_at IS NOT NULL AND deprecated_at <= ? THEN 'deprecated'
-	WHEN starts_at IS NOT NULL AND starts_at > ? THEN 'pending'
-	WHEN restore_at IS NOT NULL AND restore_at <= ? THEN 'current'
-	ELSE base_status END`
-
-func nowArgs(now int64) []any { return []any{now, now, now, now, now, now} }
-
 // entryRef is the per-level uniqueness key (see the migration).
 func entryRef(e *registry.Entry) string {
 	switch e.Level {
@@ -70,6 +57,12 @@ func searchText(e *registry.Entry) string {
 // never is status_until for a status that does not change.
 const never = int64(math.MaxInt64)
 
+// Positions in rowArgs' values.
+const (
+	rowPosted = 6
+	rowStatus = 14
+)
+
 // rowArgs returns the column values of e after the id, with the status at
 // now, then its body.
 func rowArgs(e *registry.Entry, now time.Time) ([]any, string, error) {
@@ -82,7 +75,19 @@ func rowArgs(e *registry.Entry, now time.Time) ([]any, string, error) {
 	t := e.Timeline()
 	return []any{e.Provider, e.Service, string(e.Level), e.Submission, entryRef(e), searchText(e), e.PostedAt.UnixNano(),
 		optNanos(t.StartsAt), optNanos(t.DeprecatedAt), optNanos(t.ExpiresAt), optNanos(t.HiddenAt), optNanos(t.RevokedAt), optNanos(t.RestoreAt),
-		string(t.Base), string(t.StatusAt(now)), until(t.NextChange(now))}, string(body), nil
+		string(t.Base), string(t.StatusAt(now)), until(t.NextChange(now)), since(t, now)}, string(body), nil
+}
+
+// since is status_from: the last instant of t at or before now (the
+// smallest int64 when none), from which the status at now holds.
+func since(t registry.Timeline, now time.Time) int64 {
+	from := int64(math.MinInt64)
+	for _, at := range []time.Time{t.StartsAt, t.DeprecatedAt, t.ExpiresAt, t.HiddenAt, t.RevokedAt, t.RestoreAt} {
+		if !at.IsZero() && !at.After(now) && at.UnixNano() > from {
+			from = at.UnixNano()
+		}
+	}
+	return from
 }
 
 func until(t time.Time) int64 {
@@ -169,8 +174,8 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 			}
 			var seq int64
 			err := tx.QueryRowContext(ctx, s.q(`INSERT INTO registry_entries (id, provider, service, level, submission, ref, search, posted_at,
-				starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status, status, status_until)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, rows[i]...)...).Scan(&seq)
+				starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status, status, status_until, status_from)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`), append([]any{e.ID}, rows[i]...)...).Scan(&seq)
 			if err != nil {
 				return translate(err)
 			}
@@ -180,7 +185,7 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 			if err := s.indexSearch(ctx, tx, seq, e, false); err != nil {
 				return err
 			}
-			if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, false); err != nil {
+			if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, rows[i], false); err != nil {
 				return err
 			}
 			if err := s.addEvents(ctx, tx, seq, histories[i]); err != nil {
@@ -198,7 +203,9 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 	return nil
 }
 
-func (s *RegistryStore) putCatalogs(ctx context.Context, tx *sql.Tx, seq int64, catalogs []string, replace bool) error {
+// putCatalogs (re)writes the catalog rows of entry seq; row is its
+// rowArgs (posting time and stored status are copied, see 0722).
+func (s *RegistryStore) putCatalogs(ctx context.Context, tx *sql.Tx, seq int64, catalogs []string, row []any, replace bool) error {
 	if replace {
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM registry_entry_catalogs WHERE entry_seq = ?"), seq); err != nil {
 			return translate(err)
@@ -210,7 +217,7 @@ func (s *RegistryStore) putCatalogs(ctx context.Context, tx *sql.Tx, seq int64, 
 			continue
 		}
 		seen[c] = true
-		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO registry_entry_catalogs (catalog, entry_seq) VALUES (?, ?)"), c, seq); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO registry_entry_catalogs (catalog, entry_seq, entry_posted, entry_status) VALUES (?, ?, ?, ?)"), c, seq, row[rowPosted], row[rowStatus]); err != nil {
 			return translate(err)
 		}
 	}
@@ -309,7 +316,7 @@ func (s *RegistryStore) UpdateEntry(ctx context.Context, id string, fn func(e *r
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE registry_entries SET provider = ?, service = ?, level = ?, submission = ?, ref = ?, search = ?, posted_at = ?,
-			starts_at = ?, deprecated_at = ?, expires_at = ?, hidden_at = ?, revoked_at = ?, restore_at = ?, base_status = ?, status = ?, status_until = ? WHERE seq = ?`),
+			starts_at = ?, deprecated_at = ?, expires_at = ?, hidden_at = ?, revoked_at = ?, restore_at = ?, base_status = ?, status = ?, status_until = ?, status_from = ? WHERE seq = ?`),
 			append(args, seq)...); err != nil {
 			return translate(err)
 		}
@@ -321,7 +328,7 @@ func (s *RegistryStore) UpdateEntry(ctx context.Context, id string, fn func(e *r
 				return err
 			}
 		}
-		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, true); err != nil {
+		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, args, true); err != nil {
 			return err
 		}
 		if err := s.addEvents(ctx, tx, seq, e.History[had:]); err != nil {
@@ -390,6 +397,71 @@ func (s *RegistryStore) searchFew(ctx context.Context, t string) ([]any, error) 
 	return seqs, nil
 }
 
+// refreshStatus rewrites the stored status of the entries whose
+// [status_from, status_until) range does not hold now (time moved past
+// registry.Timeline.NextChange, or the clock was set back), so that List
+// filters and counts on the stored status alone, through its indexes. It
+// is one index probe when nothing changed; the rows it rewrites are those
+// whose status changed since they were last written.
+func (s *RegistryStore) refreshStatus(ctx context.Context, now time.Time) error {
+	nanos := now.UnixNano()
+	var one int
+	err := s.db.db.QueryRowContext(ctx, s.q("SELECT 1 FROM registry_entries WHERE status_until <= ? OR status_from > ? LIMIT 1"), nanos, nanos).Scan(&one)
+	switch {
+	case err == sql.ErrNoRows:
+		return nil
+	case err != nil:
+		return translate(err)
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT seq, starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status
+			FROM registry_entries WHERE status_until <= ? OR status_from > ?`), nanos, nanos)
+		if err != nil {
+			return translate(err)
+		}
+		type change struct {
+			seq, until, from int64
+			status           string
+		}
+		var changes []change
+		for rows.Next() {
+			var (
+				seq  int64
+				at   [6]sql.NullInt64
+				base string
+			)
+			if err := rows.Scan(&seq, &at[0], &at[1], &at[2], &at[3], &at[4], &at[5], &base); err != nil {
+				rows.Close()
+				return translate(err)
+			}
+			t := registry.Timeline{StartsAt: nullTime(at[0]), DeprecatedAt: nullTime(at[1]), ExpiresAt: nullTime(at[2]),
+				HiddenAt: nullTime(at[3]), RevokedAt: nullTime(at[4]), RestoreAt: nullTime(at[5]), Base: registry.Status(base)}
+			changes = append(changes, change{seq: seq, until: until(t.NextChange(now)), from: since(t, now), status: string(t.StatusAt(now))})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return translate(err)
+		}
+		for _, c := range changes {
+			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entries SET status = ?, status_until = ?, status_from = ? WHERE seq = ? AND (status_until <= ? OR status_from > ?)"),
+				c.status, c.until, c.from, c.seq, nanos, nanos); err != nil {
+				return translate(err)
+			}
+			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_catalogs SET entry_status = (SELECT status FROM registry_entries WHERE seq = entry_seq) WHERE entry_seq = ?"), c.seq); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+}
+
+func nullTime(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
 // List implements registry.Store.
 func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.Page, error) {
 	if q.Page < 0 {
@@ -404,8 +476,9 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 	if q.Page > (1<<31)/q.Items {
 		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "page: %d is too large", q.Page)
 	}
-	now := s.clock.Now().UTC()
-	nanos := now.UnixNano()
+	if err := s.refreshStatus(ctx, s.clock.Now().UTC()); err != nil {
+		return nil, err
+	}
 	var (
 		where []string
 		args  []any
@@ -431,33 +504,40 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 			where, args = append(where, "strpos(search, ?) > 0"), append(args, t)
 		}
 	}
+	// The stored status is refreshed first (refreshStatus), so status
+	// filters are plain comparisons on indexed columns. "<> 'hidden'" is
+	// no index range: the page walks a covering posting-time index and a
+	// count scans a covering status index.
+	from, seqCol, statusCol, postedCol := "registry_entries", "seq", "status", "posted_at"
 	if q.Catalog != "" {
-		where, args = append(where, "seq IN (SELECT entry_seq FROM registry_entry_catalogs WHERE catalog = ?)"), append(args, q.Catalog)
+		// Catalog rows carry the posting time and status (0722): with no
+		// other filter the entries table is not read until the page.
+		from, seqCol, statusCol, postedCol = "registry_entry_catalogs", "entry_seq", "entry_status", "entry_posted"
+		if len(where) > 0 {
+			from = "registry_entries JOIN registry_entry_catalogs ON entry_seq = seq"
+		}
+		where, args = append(where, "catalog = ?"), append(args, q.Catalog)
 	}
-	// The stored status holds while status_until is ahead; past it the
-	// CASE decides (few rows: those whose status changed since written).
 	switch {
 	case q.Status != "":
-		where = append(where, "((status_until > ? AND status = ?) OR (status_until <= ? AND ("+statusSQL+") = ?))")
-		args = append(append(append(args, nanos, string(q.Status), nanos), nowArgs(nanos)...), string(q.Status))
+		where, args = append(where, statusCol+" = ?"), append(args, string(q.Status))
 	case !q.IncludeHidden:
-		where = append(where, "((status_until > ? AND status IN ('current', 'deprecated', 'pending', 'expired', 'lapsed', 'revoked')) OR (status_until <= ? AND ("+statusSQL+") <> 'hidden'))")
-		args = append(append(append(args, nanos), nanos), nowArgs(nanos)...)
+		where = append(where, statusCol+" <> 'hidden'")
 	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	page := &registry.Page{Entries: []registry.Entry{}, Page: q.Page, Items: q.Items}
-	if err := s.db.db.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM registry_entries"+cond), args...).Scan(&page.Total); err != nil {
+	if err := s.db.db.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM "+from+cond), args...).Scan(&page.Total); err != nil {
 		return nil, translate(err)
 	}
 	if page.Total <= q.Page*q.Items {
 		return page, nil
 	}
-	// The page is chosen on the narrow table; only its bodies are read.
-	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT seq, CASE WHEN status_until > ? THEN status ELSE ("+statusSQL+") END FROM registry_entries"+cond+" ORDER BY posted_at DESC, seq DESC LIMIT ? OFFSET ?"),
-		append(append(append([]any{nanos}, nowArgs(nanos)...), args...), q.Items, q.Page*q.Items)...)
+	// The page is chosen on the narrow tables; only its bodies are read.
+	rows, err := s.db.db.QueryContext(ctx, s.q("SELECT "+seqCol+", "+statusCol+" FROM "+from+cond+" ORDER BY "+postedCol+" DESC, "+seqCol+" DESC LIMIT ? OFFSET ?"),
+		append(args, q.Items, q.Page*q.Items)...)
 	if err != nil {
 		return nil, translate(err)
 	}

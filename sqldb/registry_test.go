@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,10 @@ func TestRegistryStore(t *testing.T) {
 			{"text filter treats % literally", registry.Query{Text: "%"}, nil},
 			{"provider filter is exact", registry.Query{Provider: "prov-a"}, []string{l2.ID + ":current", l1.ID + ":current"}},
 			{"paging returns the second item", registry.Query{Items: 1, Page: 1}, []string{l1b.ID + ":current"}},
+			{"catalog and level filters combine", registry.Query{Catalog: "ccm@4.0.13", Level: registry.LevelSelfAssessment}, []string{l1b.ID + ":current"}},
+			{"catalog and text filters combine", registry.Query{Catalog: "ccm@4.0.13", Text: "PROV-A"}, []string{l2.ID + ":current"}},
+			{"catalog and status filters combine", registry.Query{Catalog: "ccm@4.1.0", Status: registry.StatusCurrent}, []string{l1.ID + ":current"}},
+			{"catalog paging returns the second item", registry.Query{Catalog: "ccm@4.0.13", Items: 1, Page: 1}, []string{l1b.ID + ":current"}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -161,6 +166,9 @@ func TestRegistryStore(t *testing.T) {
 					if n := len(list(t, registry.Query{Status: e.Status, IncludeHidden: true})); n == 0 {
 						t.Fatalf("status filter %s finds nothing", e.Status)
 					}
+					if got := list(t, registry.Query{Catalog: e.Catalogs[0], Status: e.Status, Items: registry.MaxItems}); !slices.Contains(got, e.ID+":"+string(e.Status)) {
+						t.Fatalf("at %s catalog %s + status %s = %v, want %s in it", at, e.Catalogs[0], e.Status, got, e.ID)
+					}
 				}
 				hidden := 0
 				for _, e := range p.Entries {
@@ -184,6 +192,20 @@ func TestRegistryStore(t *testing.T) {
 				t.Fatalf("public = %v", got)
 			}
 			clock.Set(t0.Add(3 * time.Hour))
+		})
+		t.Run("rows stored before migration 0722 get their status at the next listing", func(t *testing.T) {
+			// 0722 adds status_from (largest int64) and the catalog rows'
+			// copy of the status (backfilled from the possibly stale one).
+			_, err := db.SQL().ExecContext(ctx, "UPDATE registry_entries SET status = 'hidden', status_until = 9223372036854775807, status_from = 9223372036854775807")
+			must(t, err)
+			_, err = db.SQL().ExecContext(ctx, "UPDATE registry_entry_catalogs SET entry_status = 'hidden'")
+			must(t, err)
+			if got, want := list(t, registry.Query{Catalog: "ccm@4.0.13"}), []string{l2.ID + ":current", l1b.ID + ":revoked"}; !slices.Equal(got, want) {
+				t.Fatalf("catalog list = %v, want %v", got, want)
+			}
+			if got := list(t, registry.Query{}); len(got) != 3 {
+				t.Fatalf("public list = %v", got)
+			}
 		})
 	})
 }

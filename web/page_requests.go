@@ -175,7 +175,11 @@ func (s *Server) handleRequestDecidePost(action string) pageHandler {
 			return
 		}
 		req, err := s.cfg.Access.Request(ctx, id)
-		if err == nil && !hasOrgRole(v, req.Provider, org.Writers...) {
+		if err == nil && !hasOrgRole(v, req.Provider) && !hasOrgRole(v, req.RequesterOrg) {
+			// Neither party: answer like a missing request, as the API does
+			// (no probing of request ids).
+			err = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "access request %q not found", id)
+		} else if err == nil && !hasOrgRole(v, req.Provider, org.Writers...) {
 			err = cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "this needs the role owner or editor in organisation %q", req.Provider)
 		}
 		if err != nil {

@@ -34,8 +34,8 @@ func TestAccessRequestsPage(t *testing.T) {
 				t.Fatal("zeta's owner sees acme's request")
 			}
 		})
-		t.Run("another provider may not approve", func(t *testing.T) {
-			wantStatus(t, zed.post(approve, url.Values{"days": {"7"}}), 403, "owner or editor")
+		t.Run("another provider is told the request does not exist", func(t *testing.T) {
+			wantStatus(t, zed.post(approve, url.Values{"days": {"7"}}), 404, "not found")
 		})
 		t.Run("the requester may not approve its own request", func(t *testing.T) {
 			wantStatus(t, dave.post(approve, nil), 403)

@@ -160,7 +160,7 @@ func TestAccessByRole(t *testing.T) {
 		{"a visitor opening admin is sent to sign in", visitor, "/admin", http.StatusSeeOther, nil},
 		{"a member sees their account and organisation", alice, "/account", 200, []string{"alice@example.com", "Acme Cloud", "editor"}},
 		{"a member who is not an administrator may not open admin", alice, "/admin", 403, []string{"administrators"}},
-		{"an administrator opens admin", admin, "/admin", 200, []string{"Registry Operator", "Acme Cloud", "bob@example.com"}},
+		{"an administrator opens admin, which links to the system status", admin, "/admin", 200, []string{"Registry Operator", "Acme Cloud", "bob@example.com", `href="/admin/status"`}},
 		{"the admin link shows only to administrators", admin, "/", 200, []string{`href="/admin"`}},
 		{"the home page lists the member's organisations", alice, "/", 200, []string{"Your organisations", "Acme Cloud", "/providers/acme"}},
 	}
