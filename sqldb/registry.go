@@ -19,6 +19,11 @@ import (
 type RegistryStore struct {
 	db    *DB
 	clock cloudtrust.Clock
+	// refreshRows is the most rows refreshStatus rewrites per
+	// transaction: each batch commits, so a large refresh (every row,
+	// after migration 0722) makes progress even when the listing that
+	// started it gives up. Tests lower it.
+	refreshRows int
 }
 
 var _ registry.Store = (*RegistryStore)(nil)
@@ -29,7 +34,7 @@ func NewRegistryStore(db *DB, clock cloudtrust.Clock) *RegistryStore {
 	if clock == nil {
 		clock = cloudtrust.SystemClock{}
 	}
-	return &RegistryStore{db: db, clock: clock}
+	return &RegistryStore{db: db, clock: clock, refreshRows: 10000}
 }
 
 // RegistryStore returns the registry store of db with the system clock.
@@ -413,9 +418,24 @@ func (s *RegistryStore) refreshStatus(ctx context.Context, now time.Time) error 
 	case err != nil:
 		return translate(err)
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	for {
+		n, err := s.refreshBatch(ctx, now)
+		if err != nil || n < s.refreshRows {
+			return err
+		}
+	}
+}
+
+// refreshBatch rewrites up to s.refreshRows stale rows in one transaction
+// and returns how many it found. Rows are taken in seq order so that
+// concurrent refreshes lock them in the same order (no deadlock on
+// PostgreSQL); a row another refresh fixed first is left alone.
+func (s *RegistryStore) refreshBatch(ctx context.Context, now time.Time) (int, error) {
+	nanos := now.UnixNano()
+	found := 0
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT seq, starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status
-			FROM registry_entries WHERE status_until <= ? OR status_from > ?`), nanos, nanos)
+			FROM registry_entries WHERE status_until <= ? OR status_from > ? ORDER BY seq LIMIT ?`), nanos, nanos, s.refreshRows)
 		if err != nil {
 			return translate(err)
 		}
@@ -442,6 +462,7 @@ func (s *RegistryStore) refreshStatus(ctx context.Context, now time.Time) error 
 		if err := rows.Err(); err != nil {
 			return translate(err)
 		}
+		found = len(changes)
 		for _, c := range changes {
 			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entries SET status = ?, status_until = ?, status_from = ? WHERE seq = ? AND (status_until <= ? OR status_from > ?)"),
 				c.status, c.until, c.from, c.seq, nanos, nanos); err != nil {
@@ -453,6 +474,7 @@ func (s *RegistryStore) refreshStatus(ctx context.Context, now time.Time) error 
 		}
 		return nil
 	})
+	return found, err
 }
 
 func nullTime(n sql.NullInt64) time.Time {

@@ -282,3 +282,40 @@ func TestRegistryContinuousFromResults(t *testing.T) {
 		})
 	})
 }
+
+// TestRegistryStatusRefreshInBatches lists more entries whose status
+// changed than one refresh transaction rewrites (lowered to 100).
+func TestRegistryStatusRefreshInBatches(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clock := cloudtrust.NewFakeClock(t0)
+		rs := sqldb.NewRegistryStore(db, clock)
+		sqldb.SetRegistryRefreshRows(rs, 100)
+		const n = 250
+		entries := make([]*registry.Entry, n)
+		for i := range entries {
+			entries[i] = selfAssessment(fmt.Sprintf("prov-%d", i), "svc", fmt.Sprintf("sub-%d", i))
+		}
+		must(t, rs.CreateEntries(ctx, entries))
+		for _, c := range []struct {
+			name string
+			at   time.Time
+			want registry.Status
+		}{
+			{"all are deprecated a year on", t0.AddDate(1, 0, 0), registry.StatusDeprecated},
+			{"all are hidden three years on", t0.AddDate(3, 0, 0), registry.StatusHidden},
+			{"all are current again with the clock set back", t0, registry.StatusCurrent},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				clock.Set(c.at)
+				for _, q := range []registry.Query{{Status: c.want}, {Status: c.want, Catalog: "ccm@4.1.0"}} {
+					p, err := rs.List(ctx, q)
+					must(t, err)
+					if p.Total != n {
+						t.Fatalf("%+v: total %d, want %d", q, p.Total, n)
+					}
+				}
+			})
+		}
+	})
+}
