@@ -111,8 +111,8 @@ func statusLabel(status string) string {
 }
 
 // loadTree reads the service view's assets, attributes and measurements
-// that a may read, at most maxTreeMeasures measurements (one list per
-// attribute and one read per measurement dominate the page's time).
+// that a may read, at most maxTreeMeasures measurements (the measurements
+// in one query when the store can: viewMeasurements).
 func (s *Server) loadTree(ctx context.Context, a ctpAccess, sv *ctp.ServiceView) (*viewTree, error) {
 	st := s.cfg.CTP
 	t := &viewTree{View: sv}
@@ -159,6 +159,10 @@ func (s *Server) loadTree(ctx context.Context, a ctpAccess, sv *ctp.ServiceView)
 			slots = append(slots, &an.Attributes[k])
 		}
 	}
+	byAttribute, err := s.viewMeasurements(ctx, sv.ID)
+	if err != nil {
+		return nil, err
+	}
 	read := 0
 	err = each(len(slots), func(i int) error {
 		room := maxTreeMeasures - read
@@ -166,7 +170,13 @@ func (s *Server) loadTree(ctx context.Context, a ctpAccess, sv *ctp.ServiceView)
 			t.Truncated = true
 			return nil
 		}
-		ms, err := s.attributeMeasurements(ctx, a, slots[i].Attribute.ID, room+1)
+		var ms []measurementRow
+		var err error
+		if byAttribute != nil {
+			ms = visibleRows(a, byAttribute[slots[i].Attribute.ID], room+1)
+		} else {
+			ms, err = s.attributeMeasurements(ctx, a, slots[i].Attribute.ID, room+1)
+		}
 		slots[i].Measurements = ms
 		read += len(ms)
 		return err
@@ -192,6 +202,46 @@ func (s *Server) loadTree(ctx context.Context, a ctpAccess, sv *ctp.ServiceView)
 		t.Assets = append(t.Assets, *an)
 	}
 	return t, nil
+}
+
+// maxViewRead bounds the measurements of a view read in one query; views
+// with more are read per attribute (attributeMeasurements), which stops at
+// maxTreeMeasures.
+const maxViewRead = 2 * maxTreeMeasures
+
+// viewMeasurements reads every measurement of the view in one query,
+// grouped by attribute in creation order, when the store can
+// (ctp.ViewMeasurementReader) and the view has at most maxViewRead of
+// them; otherwise it returns nil and the tree is read per attribute.
+// Nothing is filtered here: visibleRows applies the same access rule as
+// attributeMeasurements.
+func (s *Server) viewMeasurements(ctx context.Context, viewID string) (map[string][]*ctp.Measurement, error) {
+	vr, ok := s.cfg.CTP.(ctp.ViewMeasurementReader)
+	if !ok {
+		return nil, nil
+	}
+	ms, err := vr.ViewMeasurements(ctx, viewID, maxViewRead+1)
+	if err != nil || len(ms) > maxViewRead {
+		return nil, err
+	}
+	out := make(map[string][]*ctp.Measurement)
+	for _, m := range ms {
+		out[m.AttributeID] = append(out[m.AttributeID], m)
+	}
+	return out, nil
+}
+
+// visibleRows is attributeMeasurements on measurements already read: of
+// the first limit measurements of an attribute (in creation order), those
+// a may read.
+func visibleRows(a ctpAccess, ms []*ctp.Measurement, limit int) []measurementRow {
+	var out []measurementRow
+	for _, m := range ms[:min(limit, len(ms))] {
+		if a.allowed(m.AccessTags) {
+			out = append(out, newMeasurementRow(m))
+		}
+	}
+	return out
 }
 
 // attributeMeasurements reads up to limit measurements of an attribute
