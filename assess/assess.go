@@ -158,7 +158,8 @@ type Response struct {
 	// CustomerResponsibilities says what the customer (CSC) must do.
 	CustomerResponsibilities string `json:"customerResponsibilities,omitempty"`
 	// Evidence lists references to evidence: URLs, evidence item ids, CTP
-	// measurement references. Evidence items themselves are not modelled yet.
+	// measurement references. Evidence items are modelled in package
+	// evidence, whose CheckReferences checks the ev-… ids.
 	Evidence []string `json:"evidence,omitempty"`
 }
 

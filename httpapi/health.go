@@ -35,11 +35,13 @@ func (s *Server) handleV1NotFound(w http.ResponseWriter, r *http.Request, _ *cal
 	s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "no such resource: %s (see /api/v1/openapi.json)", r.URL.Path))
 }
 
-// handleRootGet answers "/", where the web UI will live (issue 7), with a
-// clear "not implemented" and where to go instead.
+// handleRootGet answers "/" only when the API runs without the web UI
+// (httpapi used on its own, as in the tests): cloudtrust serve puts the web
+// UI (package web) in front, which serves "/" and hands every path it has
+// no page for to this handler's server. It says where to go instead.
 func (s *Server) handleRootGet(w http.ResponseWriter, r *http.Request, _ *call) {
 	s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED,
-		"the web UI is not implemented yet: the CTP API is at %s/ and the platform API is described at /api/v1/openapi.json", CTPPrefix))
+		"this API server has no web UI in front of it (cloudtrust serve has one): the CTP API is at %s/ and the platform API is described at /api/v1/openapi.json", CTPPrefix))
 }
 
 func writeText(w http.ResponseWriter, status int, body string) {

@@ -202,11 +202,11 @@ func TestEverySignatureIsServed(t *testing.T) {
 	}
 }
 
-func TestRootSaysTheWebUIIsNotImplemented(t *testing.T) {
+func TestRootWithoutTheWebUISaysWhereToGo(t *testing.T) {
 	srv := New(Config{})
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	if rec.Code != 501 || !strings.Contains(rec.Body.String(), "web UI is not implemented") {
-		t.Fatalf("GET / = %d %s, want 501 naming the missing web UI", rec.Code, rec.Body.String())
+	if body := rec.Body.String(); rec.Code != 501 || !strings.Contains(body, "no web UI in front of it") || !strings.Contains(body, "/api/v1/openapi.json") {
+		t.Fatalf("GET / = %d %s, want 501 naming the missing web UI and where the APIs are", rec.Code, body)
 	}
 }

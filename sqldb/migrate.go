@@ -28,7 +28,8 @@ type migration struct {
 // migrations returns the steps for dialect d in order. A step is a file
 // "NNNN_name.sql" (portable, with {{…}} type markers) or, where the dialects
 // differ, "NNNN_name-sqlite.sql" and "NNNN_name-postgres.sql"; the
-// dialect-specific file wins.
+// dialect-specific file wins. A version with only one dialect's file (e.g.
+// 0721_registry_search-sqlite.sql) is a step of that dialect only.
 func migrations(d *dialect) ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
