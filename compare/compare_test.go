@@ -283,6 +283,12 @@ func TestProfileValidate(t *testing.T) {
 		{"a repeated control is refused", func(p *compare.Profile) {
 			p.Requirements = append(p.Requirements, compare.Requirement{Control: "ac-01"})
 		}, "requirements[1].control"},
+		{"an over-long name is refused naming the field", func(p *compare.Profile) { p.Name = strings.Repeat("n", 501) }, "name: longer than 500 bytes"},
+		{"an over-long description is refused naming the field", func(p *compare.Profile) { p.Description = strings.Repeat("d", 32<<10+1) }, "description: longer than"},
+		{"an over-long control id is refused naming its position", func(p *compare.Profile) {
+			p.Requirements = append(p.Requirements, compare.Requirement{Control: strings.Repeat("c", 1000)})
+		}, "requirements[1].control: longer than"},
+		{"an over-long note is refused naming its position", func(p *compare.Profile) { p.Requirements[0].Note = strings.Repeat("x", 32<<10+1) }, "requirements[0].note: longer than"},
 		{"an unknown ownership is refused naming its position", func(p *compare.Profile) {
 			p.Requirements[0].Ownership = []assess.Ownership{assess.OwnerCSP, "CSP"}
 		}, "requirements[0].ownership[1]"},

@@ -53,6 +53,12 @@ type ProfileInfo struct {
 // MaxRequirements bounds a profile.
 const MaxRequirements = 5000
 
+// Bounds on a profile's free text, in bytes.
+const (
+	maxProfileName = 500
+	maxProfileText = 32 << 10 // description, requirement notes
+)
+
 // NewProfileID returns a fresh profile id, "prof-" and 16 hex digits.
 func NewProfileID() string {
 	var b [8]byte
@@ -73,8 +79,10 @@ func (p *Profile) Validate() error {
 		return invalidf("org: required (the customer organisation owning the profile)")
 	case strings.TrimSpace(p.Name) == "":
 		return invalidf("name: required")
-	case len(p.Name) > 500 || len(p.Description) > 32<<10:
-		return invalidf("name or description too long")
+	case len(p.Name) > maxProfileName:
+		return invalidf("name: longer than %d bytes", maxProfileName)
+	case len(p.Description) > maxProfileText:
+		return invalidf("description: longer than %d bytes", maxProfileText)
 	case len(p.Requirements) == 0:
 		return invalidf("requirements: at least one control is required")
 	case len(p.Requirements) > MaxRequirements:
@@ -88,8 +96,11 @@ func (p *Profile) Validate() error {
 		if strings.TrimSpace(r.Control) == "" {
 			return invalidf("requirements[%d].control: required", i)
 		}
-		if len(r.Control) > catalog.MaxIDLength || len(r.Note) > 32<<10 {
-			return invalidf("requirements[%d]: control id or note too long", i)
+		if len(r.Control) > catalog.MaxIDLength {
+			return invalidf("requirements[%d].control: longer than %d bytes", i, catalog.MaxIDLength)
+		}
+		if len(r.Note) > maxProfileText {
+			return invalidf("requirements[%d].note: longer than %d bytes", i, maxProfileText)
 		}
 		k := catalog.NormalizeControlID(r.Control)
 		if j, dup := seen[k]; dup {

@@ -97,7 +97,7 @@ func (s *Service) baseCatalog(ctx context.Context, c *catalog.Catalog) (string, 
 // Library loads every stored mapping set into an answer library.
 func (s *Service) Library(ctx context.Context, hops int) (*library.Library, error) {
 	if hops < 0 || hops > catalog.MaxHops {
-		return nil, invalidf("hops: between 1 and %d", catalog.MaxHops)
+		return nil, invalidf("hops: %d: want 1 to %d (0: the default, %d)", hops, catalog.MaxHops, catalog.DefaultHops)
 	}
 	sets, err := s.Catalogs.AllMappingSets(ctx)
 	if err != nil {

@@ -57,6 +57,16 @@ func TestServiceResolvesTargetsAndSubmissions(t *testing.T) {
 				}
 			})
 		}
+		t.Run("hops outside 0 to MaxHops are refused naming the field", func(t *testing.T) {
+			for _, h := range []int{-1, catalog.MaxHops + 1} {
+				if _, err := svc.Library(ctx, h); cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), "hops:") {
+					t.Fatalf("hops %d: err = %v", h, err)
+				}
+			}
+			if _, err := svc.Library(ctx, 0); err != nil {
+				t.Fatalf("hops 0 (default): %v", err)
+			}
+		})
 		t.Run("the catalog prefix refuses a questionnaire", func(t *testing.T) {
 			if _, err := svc.Target(ctx, "catalog:srcq@1", "", false); cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
 				t.Fatalf("err = %v", err)

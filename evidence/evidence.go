@@ -197,7 +197,7 @@ func (it *Item) Validate() error {
 			add("kind file: url and measurement must be empty")
 		}
 		if it.File != nil {
-			if len(it.File.SHA256) != 64 {
+			if _, err := hex.DecodeString(it.File.SHA256); len(it.File.SHA256) != 64 || err != nil {
 				add("file.sha256: want 64 hex digits")
 			}
 			if len(it.File.Name) > MaxFileNameLength {

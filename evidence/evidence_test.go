@@ -1,6 +1,7 @@
 package evidence_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,21 @@ func TestItemValidate(t *testing.T) {
 		{"expiry in year 9999 is refused", func(it *evidence.Item) { it.Expires = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }, "expires: year 9999"},
 		{"duplicate control is refused", func(it *evidence.Item) { it.Controls = []string{"A", "A"} }, "controls[1]: \"A\" is listed twice"},
 		{"blank control is refused", func(it *evidence.Item) { it.Controls = []string{" "} }, "controls[0]"},
+		{"an over-long title is refused naming the field", func(it *evidence.Item) { it.Title = strings.Repeat("t", evidence.MaxTitleLength+1) }, "title: longer than 200 bytes"},
+		{"a NUL byte in the description is refused", func(it *evidence.Item) { it.Description = "a\x00b" }, "description: contains a NUL byte"},
+		{"a provider that is not an id is refused", func(it *evidence.Item) { it.Provider = "a b" }, `provider: "a b" is not an organisation id`},
+		{"more controls than the limit are refused", func(it *evidence.Item) {
+			it.Controls = make([]string, evidence.MaxControls+1)
+			for i := range it.Controls {
+				it.Controls[i] = fmt.Sprintf("C-%d", i)
+			}
+		}, "controls: more than 1000"},
+		{"a file digest that is not 64 hex digits is refused", func(it *evidence.Item) {
+			it.Kind, it.URL, it.File = evidence.KindFile, "", &evidence.File{SHA256: "abc"}
+		}, "file.sha256: want 64 hex digits"},
+		{"a file digest of 64 non-hex characters is refused", func(it *evidence.Item) {
+			it.Kind, it.URL, it.File = evidence.KindFile, "", &evidence.File{SHA256: strings.Repeat("../", 21) + "x"}
+		}, "file.sha256: want 64 hex digits"},
 		{"every problem is reported", func(it *evidence.Item) { it.Title, it.Collector = "", "" }, "title: required; collector: required"},
 	}
 	for _, tt := range tests {

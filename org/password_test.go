@@ -1,8 +1,12 @@
 package org
 
 import (
+	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 )
@@ -72,6 +76,7 @@ func TestValidatePassword(t *testing.T) {
 		{"twelve characters are enough", "abcdefghijkl", true},
 		{"eleven characters are too few", "abcdefghijk", false},
 		{"twelve multi-byte characters are enough", strings.Repeat("é", 12), true},
+		{"eleven multi-byte characters are too few although 22 bytes", strings.Repeat("é", 11), false},
 		{"1024 bytes are allowed", strings.Repeat("a", 1024), true},
 		{"1025 bytes are too many", strings.Repeat("a", 1025), false},
 		{"invalid UTF-8 is refused", strings.Repeat("\xff", 12), false},
@@ -89,4 +94,44 @@ func TestValidatePassword(t *testing.T) {
 			}
 		})
 	}
+}
+
+// phcFor builds a PHC string whose key really is the argon2id hash of pw
+// under the given parameters, so that only CheckPassword's bounds can make
+// it fail.
+func phcFor(pw string, m, t uint32, p uint8, saltLen, keyLen int) string {
+	salt := []byte(strings.Repeat("s", saltLen))
+	key := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(keyLen))
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", m, t, p, enc.EncodeToString(salt), enc.EncodeToString(key))
+}
+
+func TestCheckPasswordEnforcesParameterBounds(t *testing.T) {
+	const pw = "correct horse battery"
+	for _, tt := range []struct {
+		name string
+		hash string
+		ok   bool
+	}{
+		{"a hash with other in-bounds parameters matches", phcFor(pw, 64, 3, 2, 16, 32), true},
+		{"a time cost over the bound never matches", phcFor(pw, 8, maxArgonTime+1, 1, 16, 32), false},
+		{"more threads than the bound never match", phcFor(pw, 8*(maxArgonThreads+1), 1, maxArgonThreads+1, 16, 32), false},
+		{"a thread count that wraps around uint8 never matches", strings.Replace(phcFor(pw, 8, 1, 1, 16, 32), ",p=1$", ",p=257$", 1), false},
+		{"less memory than 8 KiB per thread never matches", phcFor(pw, 8, 1, 2, 16, 32), false},
+		{"a salt under 8 bytes never matches", phcFor(pw, 8, 1, 1, 7, 32), false},
+		{"a key under 16 bytes never matches", phcFor(pw, 8, 1, 1, 16, 15), false},
+		{"a key over 64 bytes never matches", phcFor(pw, 8, 1, 1, 16, 65), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CheckPassword(tt.hash, pw); got != tt.ok {
+				t.Fatalf("CheckPassword(%q) = %v", tt.hash, got)
+			}
+		})
+	}
+	t.Run("a password over MaxPasswordBytes never matches even its own hash", func(t *testing.T) {
+		long := strings.Repeat("a", MaxPasswordBytes+1)
+		if CheckPassword(phcFor(long, 8, 1, 1, 16, 32), long) {
+			t.Fatal("match")
+		}
+	})
 }

@@ -3,9 +3,6 @@ package registry
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -178,19 +175,14 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 			return nil, invalidf("private key: cannot parse PEM %s: %v", block.Type, err)
 		}
 	}
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		if k.N.BitLen() < signing.MinRSABits {
-			return nil, invalidf("private key: RSA key has %d bits; at least %d are required", k.N.BitLen(), signing.MinRSABits)
-		}
-		return k, nil
-	case *ecdsa.PrivateKey:
-		if k.Curve != elliptic.P256() {
-			return nil, invalidf("private key: EC key on curve %s; only P-256 (ES256) is supported", k.Curve.Params().Name)
-		}
-		return k, nil
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, invalidf("private key: unsupported key type %T; use RSA (RS256) or EC P-256 (ES256)", key)
 	}
-	return nil, invalidf("private key: unsupported key type %T; use RSA (RS256) or EC P-256 (ES256)", key)
+	if _, err := signing.PublicKeyAlgorithm(signer.Public()); err != nil {
+		return nil, invalidf("private %s", cloudtrust.ErrorMessage(err))
+	}
+	return signer, nil
 }
 
 // keyID is the RFC 7638 thumbprint (SHA-256, base64url) of a public key.
@@ -209,10 +201,11 @@ func Sign(a *Attestation, key crypto.Signer) (*SignedAttestation, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	alg := jose.RS256
-	if _, ok := key.(*ecdsa.PrivateKey); ok {
-		alg = jose.ES256
+	algName, err := signing.PublicKeyAlgorithm(key.Public())
+	if err != nil {
+		return nil, err
 	}
+	alg := jose.SignatureAlgorithm(algName)
 	kid, err := keyID(key.Public())
 	if err != nil {
 		return nil, err
@@ -237,7 +230,8 @@ func Sign(a *Attestation, key crypto.Signer) (*SignedAttestation, error) {
 	return &SignedAttestation{Attestation: a.normalized(), JWS: jws, KeyID: kid, Algorithm: string(alg)}, nil
 }
 
-var allowedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+// allowedAlgs are the algorithms signing.PublicKeyAlgorithm assigns.
+var allowedAlgs = []jose.SignatureAlgorithm{signing.RS256, signing.ES256}
 
 func verifyErr(format string, args ...any) error {
 	return cloudtrust.Errorf(cloudtrust.EINVALID, "attestation signature: "+format, args...)
@@ -314,7 +308,7 @@ func verify(compact string, keys []*signing.Key) (*Attestation, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tried []string
+	var tried, failed []string
 	var lastAlgKey string
 	for _, k := range keys {
 		var jwk jose.JSONWebKey
@@ -335,6 +329,12 @@ func verify(compact string, keys []*signing.Key) (*Attestation, error) {
 		}
 		payload, err := jws.Verify(jwk.Key)
 		if err != nil {
+			if hdr.KeyID == "" {
+				// Without a kid the JWS does not say which of the
+				// auditor's keys signed it: try the others.
+				failed = append(failed, kid)
+				continue
+			}
 			return nil, verifyErr("signature does not verify with key %s: the attestation was modified after it was signed", kid)
 		}
 		a, err := decodePayload(payload)
@@ -347,6 +347,8 @@ func verify(compact string, keys []*signing.Key) (*Attestation, error) {
 		return a, nil
 	}
 	switch {
+	case len(failed) > 0:
+		return nil, verifyErr("signature does not verify with key %s: the attestation was modified after it was signed, or signed with another key", strings.Join(failed, ", "))
 	case len(tried) > 0:
 		return nil, verifyErr("wrong key: the attestation was signed with key %s, not with %s", hdr.KeyID, strings.Join(tried, ", "))
 	case lastAlgKey != "":

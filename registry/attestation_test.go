@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/signing"
@@ -209,4 +211,94 @@ func TestCanonicalJSONIsStable(t *testing.T) {
 	if strings.Contains(string(ca), "\n") || !strings.Contains(string(ca), `"validFrom":"2026-01-01T00:00:00Z"`) {
 		t.Fatalf("not canonical: %s", ca)
 	}
+}
+
+func TestParsePrivateKey(t *testing.T) {
+	ec := ecKey(t)
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weak, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8 := func(k any) []byte {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string // "" = accepted
+	}{
+		{"a P-256 PKCS#8 key is accepted", pkcs8(ec), ""},
+		{"a P-384 key is refused naming the curve", pkcs8(p384), "private key: EC key on curve P-384"},
+		{"a 1024-bit RSA key is refused naming its size", pkcs8(weak), "private key: RSA key has 1024 bits"},
+		{"a public key is refused", pubPEM(t, &ec.PublicKey), `unsupported PEM block "PUBLIC KEY"`},
+		{"empty input is refused", nil, "private key: empty"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			k, err := registry.ParsePrivateKey(c.data)
+			if c.want == "" {
+				if err != nil || k == nil {
+					t.Fatalf("key %v, err %v", k, err)
+				}
+				return
+			}
+			if cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want EINVALID containing %q", err, c.want)
+			}
+		})
+	}
+	t.Run("Sign refuses a key that verifiers would refuse", func(t *testing.T) {
+		if _, err := registry.Sign(attestation(), weak); cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), "1024 bits") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestVerifyWithKeys(t *testing.T) {
+	right, wrong := ecKey(t), ecKey(t)
+	reg := func(k *ecdsa.PrivateKey) *signing.Key {
+		jwk, alg, err := signing.ParsePublicKey(pubPEM(t, &k.PublicKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &signing.Key{ID: "k", AuthorityID: "auditor:audit-co", Algorithm: alg, JWK: jwk}
+	}
+	t.Run("a JWS without kid verifies with the second of two registered keys", func(t *testing.T) {
+		payload, err := attestation().CanonicalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: right}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, err := signer.Sign(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compact, _ := obj.CompactSerialize()
+		if _, err := registry.VerifyWithKeys(compact, []*signing.Key{reg(wrong), reg(right)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := registry.VerifyWithKeys(compact, []*signing.Key{reg(wrong)}); cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), "does not verify") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("a document whose clear attestation was edited fails against registered keys", func(t *testing.T) {
+		signed, err := registry.Sign(attestation(), right)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed.Attestation.Submission = "sub-2"
+		if _, err := signed.VerifyWithKeys([]*signing.Key{reg(right)}); cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), `"submission"`) {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }

@@ -211,6 +211,10 @@ func TestContinuousValidate(t *testing.T) {
 		{"a view linked twice is refused", func(c *registry.Continuous) { c.Links = append(c.Links, c.Links[0]) }, "linked twice"},
 		{"a window under a second is refused", func(c *registry.Continuous) { c.Window = registry.Duration(time.Millisecond) }, "continuous.window"},
 		{"a blank measurement is refused", func(c *registry.Continuous) { c.Links[0].Measurements = []string{""} }, "measurements[0]"},
+		{"a window over the maximum is refused", func(c *registry.Continuous) { c.Window = registry.Duration(registry.MaxWindow + time.Second) }, "continuous.window"},
+		{"a blank control is refused naming its position", func(c *registry.Continuous) { c.Links[0].Controls = append(c.Links[0].Controls, " ") }, "links[0].controls[2]: empty"},
+		{"a blank service view is refused", func(c *registry.Continuous) { c.Links[0].ServiceView = "" }, "links[0].serviceView: required"},
+		{"a missing since is refused", func(c *registry.Continuous) { c.Since = time.Time{} }, "continuous.since: required"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -64,6 +64,9 @@ func TestLevel1RenewAndRevoke(t *testing.T) {
 			e.StatusAt(clock.Now().AddDate(3, 0, 0)) != registry.StatusHidden {
 			t.Fatalf("lifecycle after renewal wrong: %+v", e)
 		}
+		if n := len(e.History); n == 0 || e.History[n-1].Type != registry.EventRenewed || !e.History[n-1].At.Equal(clock.Now()) {
+			t.Fatalf("history = %+v: want a renewed event at the renewal", e.History)
+		}
 	})
 	t.Run("revoked entry stays listed with its reason", func(t *testing.T) {
 		e := entry()

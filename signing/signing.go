@@ -101,25 +101,34 @@ func ParsePublicKey(data []byte) (jwk []byte, alg string, err error) {
 			return nil, "", cloudtrust.Errorf(cloudtrust.EINVALID, "key: cannot parse PEM %s: %v", block.Type, err)
 		}
 	}
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		if k.N.BitLen() < MinRSABits {
-			return nil, "", cloudtrust.Errorf(cloudtrust.EINVALID, "key: RSA key has %d bits; at least %d are required", k.N.BitLen(), MinRSABits)
-		}
-		alg = RS256
-	case *ecdsa.PublicKey:
-		if k.Curve != elliptic.P256() {
-			return nil, "", cloudtrust.Errorf(cloudtrust.EINVALID, "key: EC key on curve %s; only P-256 (ES256) is supported", k.Curve.Params().Name)
-		}
-		alg = ES256
-	default:
-		return nil, "", cloudtrust.Errorf(cloudtrust.EINVALID, "key: unsupported key type %T; use RSA (RS256) or EC P-256 (ES256)", pub)
+	if alg, err = PublicKeyAlgorithm(pub); err != nil {
+		return nil, "", err
 	}
 	jwk, err = json.Marshal(jose.JSONWebKey{Key: pub, Algorithm: alg, Use: "sig"})
 	if err != nil {
 		return nil, "", cloudtrust.Errorf(cloudtrust.EINTERNAL, "key: encode JWK: %v", err)
 	}
 	return jwk, alg, nil
+}
+
+// PublicKeyAlgorithm returns the JWS algorithm of a public key: RS256 for
+// RSA of at least MinRSABits bits, ES256 for EC P-256. Any other key is
+// EINVALID. Signers (registry attestations) and verifiers share it so that
+// both accept the same keys.
+func PublicKeyAlgorithm(pub any) (string, error) {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < MinRSABits {
+			return "", cloudtrust.Errorf(cloudtrust.EINVALID, "key: RSA key has %d bits; at least %d are required", k.N.BitLen(), MinRSABits)
+		}
+		return RS256, nil
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return "", cloudtrust.Errorf(cloudtrust.EINVALID, "key: EC key on curve %s; only P-256 (ES256) is supported", k.Curve.Params().Name)
+		}
+		return ES256, nil
+	}
+	return "", cloudtrust.Errorf(cloudtrust.EINVALID, "key: unsupported key type %T; use RSA (RS256) or EC P-256 (ES256)", pub)
 }
 
 // CanonicalPayload returns the §4.2.6 serialisation of a result object as

@@ -34,14 +34,14 @@ type assessmentResults struct {
 }
 
 type metadata struct {
-	Title             string             `json:"title"`
-	LastModified      string             `json:"last-modified"`
-	Version           string             `json:"version"`
-	OSCALVersion      string             `json:"oscal-version"`
-	Props             []prop             `json:"props,omitempty"`
-	Roles             []role             `json:"roles,omitempty"`
-	Parties           []party            `json:"parties,omitempty"`
-	ResponsibleParies []responsibleParty `json:"responsible-parties,omitempty"`
+	Title              string             `json:"title"`
+	LastModified       string             `json:"last-modified"`
+	Version            string             `json:"version"`
+	OSCALVersion       string             `json:"oscal-version"`
+	Props              []prop             `json:"props,omitempty"`
+	Roles              []role             `json:"roles,omitempty"`
+	Parties            []party            `json:"parties,omitempty"`
+	ResponsibleParties []responsibleParty `json:"responsible-parties,omitempty"`
 }
 
 type prop struct {
@@ -191,9 +191,9 @@ func Export(sub *assess.Submission, q *assess.Questionnaire, opt Options) ([]byt
 			OSCALVersion: oscal.OSCALVersion,
 			Props: []prop{{Name: "submission", NS: NS, Value: sub.ID}, {Name: "submission-status", NS: NS, Value: sub.Status},
 				{Name: "questionnaire", NS: NS, Value: q.ID()}, {Name: "catalog", NS: NS, Value: q.Catalog}},
-			Roles:             []role{{ID: "provider", Title: "Cloud service provider (self-assessment)"}},
-			Parties:           []party{{UUID: uid("provider"), Type: "organization", Name: name}},
-			ResponsibleParies: []responsibleParty{{RoleID: "provider", PartyUUIDs: []string{uid("provider")}}},
+			Roles:              []role{{ID: "provider", Title: "Cloud service provider (self-assessment)"}},
+			Parties:            []party{{UUID: uid("provider"), Type: "organization", Name: name}},
+			ResponsibleParties: []responsibleParty{{RoleID: "provider", PartyUUIDs: []string{uid("provider")}}},
 		},
 		ImportAP: importAP{Href: "#" + apUUID},
 		BackMatter: backMatter{Resources: []resource{{UUID: apUUID, Title: "Questionnaire " + q.ID(),
