@@ -11,10 +11,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/cloudtrust/cloudtrust/assess"
+	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/compare"
 )
@@ -76,6 +76,9 @@ func runCompare(ctx context.Context, env *Env, args []string) int {
 	if done, code := parseArgs(env, fs, compareSpec, flagsFirst(fs, args), 0); done {
 		return code
 	}
+	if done, code := checkHops(env, compareSpec, hops); done {
+		return code
+	}
 	switch format {
 	case "table", "csv", "json":
 	case "xlsx":
@@ -131,11 +134,20 @@ func runCompare(ctx context.Context, env *Env, args []string) int {
 		env.Stdout.Write(b.Bytes())
 		return exitOK
 	}
-	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+	if err := writeFileAtomic(out, b.Bytes(), 0o644); err != nil {
 		return fail(env, compareSpec, err)
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s: %d providers, %d controls\n", out, len(rep.Providers), rep.Controls)
 	return exitOK
+}
+
+// checkHops validates --hops before the database is opened (0 means the
+// default, catalog.DefaultHops).
+func checkHops(env *Env, spec cmdSpec, hops int) (done bool, code int) {
+	if hops < 0 || hops > catalog.MaxHops {
+		return usageError(env, spec, "--hops: must be 0 (default %d) to %d, not %d", catalog.DefaultHops, catalog.MaxHops, hops)
+	}
+	return false, exitOK
 }
 
 // compareList splits a comma-separated flag value, dropping blanks.
@@ -176,6 +188,9 @@ func runCompareSuggest(ctx context.Context, env *Env, args []string) int {
 	fs.BoolVar(&all, "all", false, "table: also list controls nothing reaches")
 	fs.StringVar(&format, "format", "table", "output `format`: table or json")
 	if done, code := parseArgs(env, fs, compareSuggestSpec, flagsFirst(fs, args), 1); done {
+		return code
+	}
+	if done, code := checkHops(env, compareSuggestSpec, hops); done {
 		return code
 	}
 	if target == "" {
@@ -270,6 +285,9 @@ func runComparePrefill(ctx context.Context, env *Env, args []string) int {
 	if done, code := parseArgs(env, fs, comparePrefillSpec, flagsFirst(fs, args), 1); done {
 		return code
 	}
+	if done, code := checkHops(env, comparePrefillSpec, req.Hops); done {
+		return code
+	}
 	if req.Target == "" {
 		_, code := usageError(env, comparePrefillSpec, "--target is required")
 		return code
@@ -336,6 +354,9 @@ func runCompareProfilePut(ctx context.Context, env *Env, args []string) int {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
 		return fail(env, compareProfilePutSpec, fmt.Errorf("%s: %w", fs.Arg(0), err))
+	}
+	if dec.More() {
+		return fail(env, compareProfilePutSpec, fmt.Errorf("%s: offset %d: data after the profile's JSON object", fs.Arg(0), dec.InputOffset()))
 	}
 	if p.ID == "" {
 		p.ID = compare.NewProfileID()

@@ -25,6 +25,10 @@ func TestCompareCLI(t *testing.T) {
 	if err := os.WriteFile(badProfileFile, []byte(`{"org":"cust","name":"Bad","catalog":"nist-800-53-moderate@5.1.1","requirements":[{"control":"zz-99"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	twoProfilesFile := filepath.Join(t.TempDir(), "two.json")
+	if err := os.WriteFile(twoProfilesFile, []byte(`{"id":"prof-2","org":"cust","name":"A","catalog":"nist-800-53-moderate@5.1.1","requirements":[{"control":"ac-2"}]} {"id":"prof-3"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	steps := []struct {
 		name   string
 		args   []string
@@ -45,11 +49,16 @@ func TestCompareCLI(t *testing.T) {
 		{name: "suggest lists every control of the target with its source", args: []string{"compare", "suggest", "sub-a", "--target", "caiq@4.1.0", "--data", data}, stdout: "16 controls, 16 suggested"},
 		{name: "suggest as JSON has the summary", args: []string{"compare", "suggest", "sub-a", "--target", "caiq@4.1.0", "--format", "json", "--data", data}, stdout: `"suggested": 16`},
 		{name: "suggest needs a target", args: []string{"compare", "suggest", "sub-a", "--data", data}, code: 2, stderr: "--target is required"},
+		{name: "too many hops is a usage error", args: []string{"compare", "--catalog", "caiq@4.1.0", "--providers", "acme", "--hops", "5", "--data", data}, code: 2, stderr: "--hops: must be 0 (default 2) to 4, not 5"},
+		{name: "negative hops in suggest is a usage error", args: []string{"compare", "suggest", "sub-a", "--target", "caiq@4.1.0", "--hops", "-1", "--data", data}, code: 2, stderr: "--hops: must be 0"},
+		{name: "too many hops in prefill is a usage error", args: []string{"compare", "prefill", "sub-a", "--target", "caiq@4.1.0", "--id", "sub-hops", "--hops", "9", "--data", data}, code: 2, stderr: "--hops: must be 0"},
 		{name: "prefill creates a draft from the answers", args: []string{"compare", "prefill", "sub-a", "--target", "caiq@4.1.0", "--id", "sub-c", "--data", data}, stdout: "draft sub-c (caiq@4.1.0): 40 question(s) filled, 0 kept"},
 		{name: "the prefilled draft is a draft", args: []string{"caiq", "list", "--data", data}, stdout: "submission sub-c\tcaiq@4.1.0\tdraft"},
 		{name: "prefill into the draft keeps every answer", args: []string{"compare", "prefill", "sub-a", "--target", "caiq@4.1.0", "--into", "sub-c", "--data", data}, stdout: "0 question(s) filled, 40 kept"},
 		{name: "a customer organisation exists", args: []string{"org", "create", "--id", "cust", "--name", "Customer", "--kind", "customer", "--data", data}},
 		{name: "a profile is stored from JSON", args: []string{"compare", "profile", "put", profileFile, "--data", data}, stdout: "created profile prof-1 (cust, 2 requirements on nist-800-53-moderate@5.1.1)"},
+		{name: "a file with data after the profile is refused", args: []string{"compare", "profile", "put", twoProfilesFile, "--data", data}, code: 1, stderr: "data after the profile's JSON object"},
+		{name: "the refused profile was not stored", args: []string{"compare", "profile", "show", "prof-2", "--data", data}, code: 1, stderr: "not found"},
 		{name: "storing it again replaces it", args: []string{"compare", "profile", "put", profileFile, "--data", data}, stdout: "replaced profile prof-1"},
 		{name: "a profile naming a control its catalog lacks is refused", args: []string{"compare", "profile", "put", badProfileFile, "--data", data}, code: 1, stderr: "requirements[0].control zz-99"},
 		{name: "profiles are listed", args: []string{"compare", "profile", "list", "--org", "cust", "--data", data}, stdout: "prof-1\tcust\tnist-800-53-moderate@5.1.1\t2 requirements"},

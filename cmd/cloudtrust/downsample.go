@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,11 @@ func (v dayDuration) Set(s string) error {
 		days, err := strconv.Atoi(n)
 		if err != nil {
 			return fmt.Errorf("%q is not a number of days such as 7d", s)
+		}
+		// Past maxDays the product overflows time.Duration and would wrap.
+		const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
+		if days > maxDays || days < -maxDays {
+			return fmt.Errorf("%q: at most %dd", s, maxDays)
 		}
 		*v.d = time.Duration(days) * 24 * time.Hour
 		return nil

@@ -57,6 +57,18 @@ func TestDownsampleFlags(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a day count that overflows a duration is refused, not wrapped", func(t *testing.T) {
+		var d time.Duration
+		if err := (dayDuration{&d}).Set("99999999999d"); err == nil || !strings.Contains(err.Error(), "at most 106751d") {
+			t.Fatalf("error %v, duration %s", err, d)
+		}
+	})
+	t.Run("serve refuses an overflowing --downsample-after with exit 2", func(t *testing.T) {
+		code, _, errOut := runCLI(t, "", "serve", "--data", t.TempDir(), "--downsample-after", "99999999999d", "--downsample-step", "1h")
+		if code != 2 || !strings.Contains(errOut, "downsample-after") || !strings.Contains(errOut, "at most") {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	})
 	t.Run("a malformed day count names the form", func(t *testing.T) {
 		var d time.Duration
 		if err := (dayDuration{&d}).Set("xd"); err == nil || !strings.Contains(err.Error(), "7d") {

@@ -49,7 +49,7 @@ func commands() map[string]command {
 		"caiq":      {"CAIQ questionnaires and answers (import|export|validate|submit|list)", runCAIQ},
 		"compare":   {"compare up to 10 providers against a catalog or profile; answer library (suggest|prefill)", runCompare},
 		"keys":      {"public keys that verify signed results (add|list|delete)", runKeys},
-		"org":       {"organisations, members and services (create|list|show|delete|member|service)", runOrg},
+		"org":       {"organisations, members and services (create|list|show|delete|member|service|account)", runOrg},
 		"user":      {"users, passwords and API tokens (create|list|passwd|token)", runUser},
 		"registry":  {"the assurance registry (list|show|verify|sign|revoke|evaluate)", runRegistry},
 	}

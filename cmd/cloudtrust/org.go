@@ -121,6 +121,10 @@ func runOrgCreate(ctx context.Context, env *Env, args []string) int {
 	}
 	if owner != nil {
 		if err := oc.store.SetMembership(ctx, org.Membership{User: owner.ID, Org: o.ID, Role: org.RoleOwner}); err != nil {
+			// Leave no ownerless organisation behind: the command failed.
+			if derr := oc.store.DeleteOrganization(ctx, o.ID); derr != nil {
+				err = fmt.Errorf("%w (and removing organisation %s again failed: %s)", err, o.ID, errText(derr))
+			}
 			return fail(env, oc.spec, err)
 		}
 	}

@@ -49,6 +49,7 @@ func TestCLIOrgAndUserLifecycle(t *testing.T) {
 				{"organisations list", "", []string{"org", "list", "--json"}, 0, `"kind": "provider"`},
 				{"an organisation is created with its first owner", "", []string{"org", "create", "--id", "aud", "--name", "Auditor", "--kind", "auditor", "--owner", "ALICE@example.com"}, 0, "created auditor organisation aud"},
 				{"an unknown owner is refused", "", []string{"org", "create", "--id", "aud2", "--name", "Auditor", "--kind", "auditor", "--owner", "nobody@example.com"}, 1, "--owner"},
+				{"the organisation refused for its owner was not created", "", []string{"org", "show", "aud2"}, 1, "not found"},
 				{"the first owner shows", "", []string{"org", "show", "aud"}, 0, "owner"},
 			}
 			for _, st := range steps {

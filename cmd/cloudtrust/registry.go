@@ -123,6 +123,12 @@ func runRegistryList(ctx context.Context, env *Env, args []string) int {
 	if done, code := parseArgs(env, fs, registryListSpec, args, 0); done {
 		return code
 	}
+	if q.Page < 0 {
+		return failUsage(env, registryListSpec, fmt.Errorf("--page: must be 0 or more, not %d", q.Page))
+	}
+	if q.Items < 1 || q.Items > registry.MaxItems {
+		return failUsage(env, registryListSpec, fmt.Errorf("--items: must be 1…%d, not %d", registry.MaxItems, q.Items))
+	}
 	var err error
 	if level != "" {
 		if q.Level, err = registry.ParseLevel(level); err != nil {

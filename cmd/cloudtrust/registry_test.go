@@ -96,6 +96,10 @@ func TestCLIRegistryListShowRevoke(t *testing.T) {
 	}{
 		{"list shows the current entry", []string{"registry", "list", "--data", data, "--q", "acme"}, 0, e.ID + "  self-assessment  current"},
 		{"a bad level is a usage error", []string{"registry", "list", "--data", data, "--level", "gold"}, 2, `level "gold"`},
+		{"too many items per page is a usage error", []string{"registry", "list", "--data", data, "--items", "501"}, 2, "--items: must be 1…500, not 501"},
+		{"zero items per page is a usage error", []string{"registry", "list", "--data", data, "--items", "0"}, 2, "--items: must be 1…500, not 0"},
+		{"a negative page is a usage error", []string{"registry", "list", "--data", data, "--page", "-1"}, 2, "--page: must be 0 or more"},
+		{"a malformed page number is a usage error", []string{"registry", "list", "--data", data, "--page", "two"}, 2, "-page"},
 		{"show prints the history", []string{"registry", "show", "--data", data, e.ID}, 0, "posted"},
 		{"revoke needs a reason", []string{"registry", "revoke", "--data", data, e.ID}, 2, "--reason: required"},
 		{"revoke records the reason", []string{"registry", "revoke", "--data", data, "--reason", "service retired", e.ID}, 0, "revoked"},

@@ -11,20 +11,22 @@ import (
 // newWebUI builds the web UI at "/", handing every path it has no page for
 // (the APIs, /healthz, /metrics) to api.
 func newWebUI(h handlerConfig, api http.Handler) (http.Handler, error) {
+	// One registry store on the server's clock for every page.
+	rs := sqldb.NewRegistryStore(h.db, h.clock)
 	return web.New(web.Config{
 		Clock:         h.clock,
 		Logger:        h.logger,
 		Orgs:          h.db.OrgStore(),
 		Sessions:      h.db.WebSessions(),
 		CTP:           h.store,
-		Registry:      web.RegistryFromStore(h.db.RegistryStore()),
-		Trust:         web.TrustFromStores(h.db.RegistryStore(), h.db.EvidenceStore()),
+		Registry:      web.RegistryFromStore(rs),
+		Trust:         web.TrustFromStores(rs, h.db.EvidenceStore()),
 		Evidence:      h.db.EvidenceStore(),
 		Access:        h.db.EvidenceStore(),
 		Fallback:      api,
 		SecureCookies: h.cfg.TLSCert != "" || strings.HasPrefix(h.cfg.BaseURL, "https://"),
 		Consoles:      consoleConfig(h),
-		Assess:        web.AssessConfig{Store: h.db.AssessStore(), Evidence: h.webEvidence, Registry: sqldb.NewRegistryStore(h.db, h.clock)},
+		Assess:        web.AssessConfig{Store: h.db.AssessStore(), Evidence: h.webEvidence, Registry: rs},
 		Assurance:     assuranceConfig(h),
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
-	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/sqldb"
 	"github.com/cloudtrust/cloudtrust/web"
 )
@@ -26,8 +25,8 @@ func assuranceConfig(h handlerConfig) web.AssuranceConfig {
 			Version:     version,
 		},
 	}
-	if h.evidenceFiles != nil {
-		c.EvidenceFiles = &evidence.Service{Store: h.db.EvidenceStore(), Files: h.evidenceFiles, Clock: h.clock}
+	if h.evidenceFiles != nil && h.webEvidence != nil {
+		c.EvidenceFiles = h.webEvidence // the API's service (newHandler sets it first)
 	}
 	if h.registry != nil {
 		c.Status.Metrics = h.registry
