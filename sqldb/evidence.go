@@ -55,10 +55,7 @@ func (s *EvidenceStore) CreateItem(ctx context.Context, it *evidence.Item) error
 	if err != nil {
 		return fmt.Errorf("sqldb: encode evidence: %w", err)
 	}
-	sha := ""
-	if it.File != nil {
-		sha = it.File.SHA256
-	}
+	sha := fileSHA(it)
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO evidence (id, provider, kind, visibility, sha256, created_at, expires_at, body)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), it.ID, it.Provider, string(it.Kind), string(it.Visibility), sha,
@@ -67,6 +64,14 @@ func (s *EvidenceStore) CreateItem(ctx context.Context, it *evidence.Item) error
 		}
 		return s.insertControls(ctx, tx, it)
 	})
+}
+
+// fileSHA is the stored sha256 column of it: its file's digest, or "".
+func fileSHA(it *evidence.Item) string {
+	if it.File == nil {
+		return ""
+	}
+	return it.File.SHA256
 }
 
 // insertControls writes the rows of evidence_controls for it.
@@ -148,11 +153,14 @@ func (s *EvidenceStore) UpdateItem(ctx context.Context, id string, fn func(it *e
 		if err != nil {
 			return err
 		}
+		provider, kind, sha := it.Provider, it.Kind, fileSHA(it)
 		if err := fn(it); err != nil {
 			return err
 		}
-		if it.ID != id {
-			return cloudtrust.Errorf(cloudtrust.EINVALID, "id: an evidence item's id cannot change")
+		// Only what the UPDATE below writes may change; the other columns
+		// would disagree with the body.
+		if it.ID != id || it.Provider != provider || it.Kind != kind || fileSHA(it) != sha {
+			return cloudtrust.Errorf(cloudtrust.EINVALID, "evidence %s: an update may not change its id, provider, kind or file", id)
 		}
 		if err := it.Validate(); err != nil {
 			return err

@@ -89,6 +89,15 @@ func TestEvidenceStore(t *testing.T) {
 				t.Fatalf("err = %v", err)
 			}
 		})
+		t.Run("an update moving the item to another provider is refused", func(t *testing.T) {
+			_, err := s.UpdateItem(ctx, "ev-0000000000000001", func(it *evidence.Item) error { it.Provider = "globex"; return nil })
+			if cloudtrust.ErrorCode(err) != cloudtrust.EINVALID {
+				t.Fatalf("err = %v", err)
+			}
+			if back, _ := s.Item(ctx, "ev-0000000000000001"); back.Provider != "acme" {
+				t.Fatalf("provider = %s", back.Provider)
+			}
+		})
 		t.Run("file references are counted by digest", func(t *testing.T) {
 			if n, err := s.FileRefs(ctx, sha); err != nil || n != 1 {
 				t.Fatalf("n = %d, %v", n, err)

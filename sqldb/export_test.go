@@ -3,3 +3,7 @@ package sqldb
 // SetRegistryRefreshRows sets how many rows s refreshes per transaction
 // (tests cross the batch boundary with few entries).
 func SetRegistryRefreshRows(s *RegistryStore, n int) { s.refreshRows = n }
+
+// SetRegistryRefreshHook sets a function run by s's status refresh between
+// reading the stale rows and rewriting them (tests race a writer there).
+func SetRegistryRefreshHook(s *RegistryStore, fn func()) { s.afterRefreshRead = fn }

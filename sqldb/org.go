@@ -292,8 +292,11 @@ func (s *OrgStore) UpdateUser(ctx context.Context, u *org.User) error {
 // DeleteUser implements org.Store; the user's tokens (accounts) go with it.
 func (s *OrgStore) DeleteUser(ctx context.Context, id string) error {
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, "DELETE FROM accounts WHERE user_id = ?", id); err != nil {
-			return err
+		// web_sessions has no foreign key to users (0750): its rows go here.
+		for _, q := range []string{"DELETE FROM accounts WHERE user_id = ?", "DELETE FROM web_sessions WHERE user_id = ?"} {
+			if _, err := s.exec(ctx, tx, q, id); err != nil {
+				return err
+			}
 		}
 		res, err := s.exec(ctx, tx, "DELETE FROM users WHERE id = ?", id)
 		if err != nil {
@@ -303,9 +306,12 @@ func (s *OrgStore) DeleteUser(ctx context.Context, id string) error {
 	})
 }
 
-// lastOwner reports an ECONFLICT when user is the only owner of orgID.
+// lastOwner reports an ECONFLICT when user is the only owner of orgID. On
+// PostgreSQL it locks the owners' rows, in user order so that two
+// concurrent demotions queue instead of deadlocking; the second then sees
+// the first's result.
 func (s *OrgStore) lastOwner(ctx context.Context, tx *sql.Tx, user, orgID string) error {
-	rows, err := tx.QueryContext(ctx, s.q("SELECT user_id FROM memberships WHERE org_id = ? AND role = ?"+s.db.d.forUpdate), orgID, string(org.RoleOwner))
+	rows, err := tx.QueryContext(ctx, s.q("SELECT user_id FROM memberships WHERE org_id = ? AND role = ? ORDER BY user_id"+s.db.d.forUpdate), orgID, string(org.RoleOwner))
 	if err != nil {
 		return translate(err)
 	}

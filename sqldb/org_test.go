@@ -69,6 +69,13 @@ func TestOrgStore(t *testing.T) {
 			_, err = s.UserByEmail(ctx, "carol@example.com")
 			wantCode(t, err, cloudtrust.ENOTFOUND)
 		})
+		t.Run("users are listed by email", func(t *testing.T) {
+			us, err := s.Users(ctx)
+			must(t, err)
+			if len(us) != 2 || us[0].ID != alice.ID || us[1].ID != bob.ID || us[0].Email != "Alice@Example.com" {
+				t.Fatalf("users = %+v", us)
+			}
+		})
 		t.Run("an email differing only in case is a conflict", func(t *testing.T) {
 			wantCode(t, s.CreateUser(ctx, &org.User{Email: "alice@example.com"}), cloudtrust.ECONFLICT)
 			wantCode(t, s.UpdateUser(ctx, &org.User{ID: bob.ID, Email: "ALICE@EXAMPLE.COM"}), cloudtrust.ECONFLICT)
@@ -168,13 +175,17 @@ func TestOrgStore(t *testing.T) {
 			_, err = s.AccountLink(ctx, "ghost")
 			wantCode(t, err, cloudtrust.ENOTFOUND)
 		})
-		t.Run("deleting a user deletes its memberships and tokens", func(t *testing.T) {
+		t.Run("deleting a user deletes its memberships, tokens and web sessions", func(t *testing.T) {
 			h := sha256.Sum256([]byte("token-of-bob"))
 			must(t, s.CreateToken(ctx, &org.Token{User: bob.ID}, h[:]))
 			must(t, s.SetMembership(ctx, org.Membership{User: alice.ID, Org: buyer.ID, Role: org.RoleOwner}))
+			must(t, db.WebSessions().CreateWebSession(ctx, sqldb.WebSession{IDHash: h[:], UserID: bob.ID, CSRF: "c"}))
 			must(t, s.DeleteUser(ctx, bob.ID))
 			if _, err := db.CTP().AccountByTokenHash(ctx, h[:]); cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
 				t.Fatalf("token account after user delete: %v", err)
+			}
+			if _, err := db.WebSessions().WebSession(ctx, h[:]); cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
+				t.Fatalf("web session after user delete: %v", err)
 			}
 			ms, _ := s.Members(ctx, "acme")
 			if len(ms) != 1 || ms[0].User != alice.ID {
@@ -197,5 +208,43 @@ func TestOrgStore(t *testing.T) {
 			wantCode(t, err, cloudtrust.ENOTFOUND)
 			wantCode(t, s.DeleteOrganization(ctx, "acme"), cloudtrust.ENOTFOUND)
 		})
+	})
+}
+
+// TestOrgLastOwnerUnderConcurrentRemovals removes the two owners of an
+// organisation at once, many times: one removal wins, the other is the
+// last owner's ECONFLICT, and the organisation always keeps an owner.
+func TestOrgLastOwnerUnderConcurrentRemovals(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s := db.OrgStore()
+		must(t, s.CreateOrganization(ctx, &org.Organization{ID: "acme", Name: "Acme", Kind: org.KindProvider}))
+		a, b := &org.User{Email: "a@example.com"}, &org.User{Email: "b@example.com"}
+		must(t, s.CreateUser(ctx, a))
+		must(t, s.CreateUser(ctx, b))
+		for round := 0; round < 10; round++ {
+			for _, u := range []string{a.ID, b.ID} {
+				must(t, s.SetMembership(ctx, org.Membership{User: u, Org: "acme", Role: org.RoleOwner}))
+			}
+			errs := make(chan error, 2)
+			for _, u := range []string{a.ID, b.ID} {
+				go func() { errs <- s.RemoveMembership(ctx, u, "acme") }()
+			}
+			var conflicts int
+			for range 2 {
+				switch err := <-errs; cloudtrust.ErrorCode(err) {
+				case cloudtrust.ECONFLICT:
+					conflicts++
+				case "":
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			ms, err := s.Members(ctx, "acme")
+			must(t, err)
+			if conflicts != 1 || len(ms) != 1 || ms[0].Role != org.RoleOwner {
+				t.Fatalf("round %d: %d conflicts, members %+v; want one conflict and one owner left", round, conflicts, ms)
+			}
+		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -122,7 +121,7 @@ func (s *ProfileStore) Profiles(ctx context.Context, orgs []string) ([]compare.P
 		if len(orgs) == 0 {
 			return []compare.ProfileInfo{}, nil
 		}
-		query += " WHERE org_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(orgs)), ",") + ")"
+		query += " WHERE org_id IN (" + placeholders(len(orgs)) + ")"
 		for _, o := range orgs {
 			args = append(args, o)
 		}

@@ -44,21 +44,5 @@ func (s *CTPStore) PrometheusEnabled(ctx context.Context, id string) (bool, erro
 // PrometheusMeasurements returns the measurements that have a result in the
 // service views whose export is enabled, ordered by view and measurement.
 func (s *CTPStore) PrometheusMeasurements(ctx context.Context) ([]*ctp.Measurement, error) {
-	rows, err := s.query(ctx, s.db.db, "SELECT "+measurementCols+" FROM measurements WHERE result_value IS NOT NULL AND service_view_id IN (SELECT service_view_id FROM prometheus_views) ORDER BY service_view_id, seq")
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []*ctp.Measurement
-	for rows.Next() {
-		m, err := scanMeasurement(rows)
-		if err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
-	return out, nil
+	return s.scanMeasurements(ctx, "SELECT "+measurementCols+" FROM measurements WHERE result_value IS NOT NULL AND service_view_id IN (SELECT service_view_id FROM prometheus_views) ORDER BY service_view_id, seq")
 }

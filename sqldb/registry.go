@@ -24,6 +24,9 @@ type RegistryStore struct {
 	// after migration 0722) makes progress even when the listing that
 	// started it gives up. Tests lower it.
 	refreshRows int
+	// afterRefreshRead, when set (tests), runs in refreshBatch between
+	// reading the stale rows and rewriting them.
+	afterRefreshRead func()
 }
 
 var _ registry.Store = (*RegistryStore)(nil)
@@ -427,15 +430,17 @@ func (s *RegistryStore) refreshStatus(ctx context.Context, now time.Time) error 
 }
 
 // refreshBatch rewrites up to s.refreshRows stale rows in one transaction
-// and returns how many it found. Rows are taken in seq order so that
-// concurrent refreshes lock them in the same order (no deadlock on
-// PostgreSQL); a row another refresh fixed first is left alone.
+// and returns how many it found. On PostgreSQL the rows are locked as they
+// are read, so an UpdateEntry (which locks its one row) committed meanwhile
+// is not overwritten with a status computed from the timeline before it;
+// they are locked in seq order, so concurrent refreshes do not deadlock. A
+// row another refresh fixed first is left alone.
 func (s *RegistryStore) refreshBatch(ctx context.Context, now time.Time) (int, error) {
 	nanos := now.UnixNano()
 	found := 0
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT seq, starts_at, deprecated_at, expires_at, hidden_at, revoked_at, restore_at, base_status
-			FROM registry_entries WHERE status_until <= ? OR status_from > ? ORDER BY seq LIMIT ?`), nanos, nanos, s.refreshRows)
+			FROM registry_entries WHERE status_until <= ? OR status_from > ? ORDER BY seq LIMIT ?`+s.db.d.forUpdate), nanos, nanos, s.refreshRows)
 		if err != nil {
 			return translate(err)
 		}
@@ -462,13 +467,22 @@ func (s *RegistryStore) refreshBatch(ctx context.Context, now time.Time) (int, e
 		if err := rows.Err(); err != nil {
 			return translate(err)
 		}
+		if s.afterRefreshRead != nil {
+			s.afterRefreshRead()
+		}
 		found = len(changes)
 		for _, c := range changes {
-			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entries SET status = ?, status_until = ?, status_from = ? WHERE seq = ? AND (status_until <= ? OR status_from > ?)"),
-				c.status, c.until, c.from, c.seq, nanos, nanos); err != nil {
+			res, err := tx.ExecContext(ctx, s.q("UPDATE registry_entries SET status = ?, status_until = ?, status_from = ? WHERE seq = ? AND (status_until <= ? OR status_from > ?)"),
+				c.status, c.until, c.from, c.seq, nanos, nanos)
+			if err != nil {
 				return translate(err)
 			}
-			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_catalogs SET entry_status = (SELECT status FROM registry_entries WHERE seq = entry_seq) WHERE entry_seq = ?"), c.seq); err != nil {
+			if n, err := res.RowsAffected(); err != nil {
+				return translate(err)
+			} else if n == 0 {
+				continue // fixed by another writer, catalog rows included
+			}
+			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_catalogs SET entry_status = ? WHERE entry_seq = ?"), c.status, c.seq); err != nil {
 				return translate(err)
 			}
 		}

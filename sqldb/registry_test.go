@@ -76,6 +76,18 @@ func TestRegistryStore(t *testing.T) {
 			dup.ID, dup.History = "", nil
 			wantCode(t, rs.CreateEntry(ctx, &dup), cloudtrust.ECONFLICT)
 		})
+		t.Run("a bulk load with a conflicting entry stores none of it", func(t *testing.T) {
+			for _, batch := range [][]*registry.Entry{
+				{selfAssessment("prov-c", "svc-c", "sub-9"), selfAssessment("prov-a", "svc-a", "sub-1")},
+				{selfAssessment("prov-c", "svc-c", "sub-9"), selfAssessment("prov-d", "svc-d", "sub-9")},
+			} {
+				wantCode(t, rs.CreateEntries(ctx, batch), cloudtrust.ECONFLICT)
+				_, err := rs.Entry(ctx, batch[0].ID)
+				wantCode(t, err, cloudtrust.ENOTFOUND)
+				_, err = rs.EntryBySubmission(ctx, registry.LevelSelfAssessment, "sub-9")
+				wantCode(t, err, cloudtrust.ENOTFOUND)
+			}
+		})
 		t.Run("an invalid entry is refused", func(t *testing.T) {
 			wantCode(t, rs.CreateEntry(ctx, &registry.Entry{Level: registry.LevelSelfAssessment, Service: "s"}), cloudtrust.EINVALID)
 		})
@@ -316,6 +328,92 @@ func TestRegistryStatusRefreshInBatches(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// TestRegistryStatusRefreshRacesAnUpdate revokes an entry while a listing
+// refreshes its stale status: the refresh must not overwrite the
+// revocation with a status computed from the timeline it read before (on
+// PostgreSQL it locks the rows it reads; SQLite has one writer).
+func TestRegistryStatusRefreshRacesAnUpdate(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clock := cloudtrust.NewFakeClock(t0)
+		rs := sqldb.NewRegistryStore(db, clock)
+		e := selfAssessment("prov-a", "svc-a", "sub-1")
+		must(t, rs.CreateEntry(ctx, e))
+		clock.Set(t0.AddDate(1, 0, 1)) // deprecated since a day: its stored status is stale
+		done := make(chan error, 1)
+		var once bool
+		sqldb.SetRegistryRefreshHook(rs, func() {
+			if once {
+				return
+			}
+			once = true
+			clock.Advance(time.Second) // the revocation is later than the listing's now
+			go func() {
+				_, err := rs.UpdateEntry(ctx, e.ID, func(e *registry.Entry, now time.Time) error { return e.Revoke(now, "withdrawn") })
+				done <- err
+			}()
+			waitDoneOrBlocked(t, db, done)
+		})
+		if _, err := rs.List(ctx, registry.Query{IncludeHidden: true}); err != nil {
+			t.Fatal(err)
+		}
+		sqldb.SetRegistryRefreshHook(rs, nil)
+		must(t, <-done)
+		p, err := rs.List(ctx, registry.Query{Status: registry.StatusRevoked, IncludeHidden: true})
+		must(t, err)
+		if len(p.Entries) != 1 || p.Entries[0].ID != e.ID || p.Entries[0].Status != registry.StatusRevoked {
+			t.Fatalf("revoked listing = %+v, want %s", p.Entries, e.ID)
+		}
+	})
+}
+
+// waitDoneOrBlocked waits until the writer sends on done (put back for the
+// caller) or, on PostgreSQL, waits for a row lock; SQLite's writer waits
+// for the refresh's transaction in-process, so it returns at once there.
+func waitDoneOrBlocked(t *testing.T, db *sqldb.DB, done chan error) {
+	t.Helper()
+	if db.Dialect() != "postgres" {
+		return
+	}
+	for {
+		select {
+		case err := <-done:
+			done <- err
+			return
+		default:
+		}
+		var n int
+		must(t, db.SQL().QueryRow("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&n))
+		if n > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRegistrySearchIndexBackfill applies migration 0721 (SQLite's FTS5
+// index) to a database that already holds entries, as an upgrade from
+// 0720 does: text search must find them.
+func TestRegistrySearchIndexBackfill(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		rs := sqldb.NewRegistryStore(db, cloudtrust.NewFakeClock(t0))
+		must(t, rs.CreateEntry(ctx, selfAssessment("prov-a", "svc-a", "sub-1")))
+		if db.Dialect() == "sqlite" {
+			_, err := db.SQL().ExecContext(ctx, "DROP TABLE registry_search")
+			must(t, err)
+			_, err = db.SQL().ExecContext(ctx, "DELETE FROM schema_migrations WHERE version = '0721_registry_search'")
+			must(t, err)
+			must(t, db.Migrate(ctx))
+		}
+		p, err := rs.List(ctx, registry.Query{Text: "name of prov"})
+		must(t, err)
+		if p.Total != 1 || len(p.Entries) != 1 {
+			t.Fatalf("text search after migrating found %d entries, want 1", p.Total)
 		}
 	})
 }
