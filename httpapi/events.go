@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -127,16 +126,15 @@ func (s *Server) handleDeadLetterList(w http.ResponseWriter, r *http.Request, c 
 		s.Error(w, r, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "dead letters are not kept on this server"))
 		return
 	}
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.Error(w, r, fieldf("limit", "must be a whole number between 1 and 1000, not %q", v))
-			return
-		}
-		limit = n
+	limit, err := queryInt(r.URL.Query().Get("limit"), "limit", 1, 1000)
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
-	list, err := s.cfg.DeadLetters.ListDeadLetters(r.Context(), c.id, limit)
+	if limit == 0 {
+		limit = 100
+	}
+	list, err := s.cfg.DeadLetters.ListDeadLetters(r.Context(), c.id, int(limit))
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -230,6 +230,16 @@ func TestEvidenceUpload(t *testing.T) {
 				t.Fatalf("status %d: %s", r.status, r.body)
 			}
 		})
+		t.Run("refused uploads leave no item behind", func(t *testing.T) {
+			r := e.mustEv(200, "GET", "/api/v1/providers/acme/evidence", editor, nil)
+			var out struct{ Evidence []struct{ Title string } }
+			if err := json.Unmarshal(r.body, &out); err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Evidence) != 1 || out.Evidence[0].Title != "SOC2" {
+				t.Fatalf("items after refused uploads = %+v, want only SOC2", out.Evidence)
+			}
+		})
 		t.Run("link is stored", func(t *testing.T) {
 			r := e.mustEv(201, "POST", "/api/v1/providers/acme/evidence", editor, linkMeta("policy"))
 			if r.str(t, "url") != "https://docs.example/policy" || r.header.Get("Location") == "" {

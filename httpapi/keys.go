@@ -57,30 +57,35 @@ func (s *Server) keyStore() (signing.KeyStore, error) {
 	return s.cfg.Keys, nil
 }
 
-func authorityParam(r *http.Request) (string, error) {
+// pathName reads the {id} path value, reported as field: required, plain
+// text of at most ctp.MaxNameLength bytes.
+func pathName(r *http.Request, field string) (string, error) {
 	id := r.PathValue("id")
-	if err := ctp.ValidateText("authorityId", id, ctp.MaxNameLength); err != nil {
+	if err := ctp.ValidateText(field, id, ctp.MaxNameLength); err != nil {
 		return "", err
 	}
 	if id == "" {
-		return "", fieldf("authorityId", "required")
+		return "", fieldf(field, "required")
 	}
 	return id, nil
 }
 
-// handleKeyList serves GET /api/v1/authorities/{id}/keys.
-func (s *Server) handleKeyList(w http.ResponseWriter, r *http.Request, _ *call) {
+func authorityParam(r *http.Request) (string, error) { return pathName(r, "authorityId") }
+
+// serveKeys answers a key listing, {field: id, "keys": [...]}, of the
+// authority that authority(id) names.
+func (s *Server) serveKeys(w http.ResponseWriter, r *http.Request, field string, authority func(id string) string) {
 	ks, err := s.keyStore()
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	auth, err := authorityParam(r)
+	id, err := pathName(r, field)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	keys, err := ks.Keys(r.Context(), auth)
+	keys, err := ks.Keys(r.Context(), authority(id))
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -89,7 +94,12 @@ func (s *Server) handleKeyList(w http.ResponseWriter, r *http.Request, _ *call) 
 	for _, k := range keys {
 		out = append(out, encodeKey(k))
 	}
-	writeJSON(w, map[string]any{"authorityId": auth, "keys": out})
+	writeJSON(w, map[string]any{field: id, "keys": out})
+}
+
+// handleKeyList serves GET /api/v1/authorities/{id}/keys.
+func (s *Server) handleKeyList(w http.ResponseWriter, r *http.Request, _ *call) {
+	s.serveKeys(w, r, "authorityId", func(id string) string { return id })
 }
 
 // handleKeyCreate serves POST /api/v1/authorities/{id}/keys.
@@ -104,17 +114,21 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request, _ *call
 		s.Error(w, r, err)
 		return
 	}
+	s.addKey(w, r, ks, auth)
+}
+
+// addKey registers the key of the request body (keyIn) for authority.
+func (s *Server) addKey(w http.ResponseWriter, r *http.Request, ks signing.KeyStore, authority string) {
 	var in keyIn
-	if err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &in); err != nil {
-		s.Error(w, r, err)
-		return
+	err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &in)
+	var k *signing.Key
+	if err == nil {
+		k, err = newKey(authority, in)
 	}
-	k, err := newKey(auth, in)
+	if err == nil {
+		err = ks.AddKey(r.Context(), k)
+	}
 	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if err := ks.AddKey(r.Context(), k); err != nil {
 		s.Error(w, r, err)
 		return
 	}

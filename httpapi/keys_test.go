@@ -179,6 +179,10 @@ func TestAuthorityKeyAPI(t *testing.T) {
 			{"garbage is refused", adminToken, map[string]any{"pem": "hello"}, 400, "neither a PEM block nor a JWK"},
 			{"both pem and jwk are refused", adminToken, map[string]any{"pem": "x", "jwk": map[string]any{}}, 400, "exactly one of pem"},
 			{"bad notAfter is refused", adminToken, map[string]any{"pem": pemOf(t, &rsaKey.PublicKey), "notAfter": "tomorrow"}, 400, "notAfter"},
+			{"notAfter not after notBefore is refused", adminToken, map[string]any{"pem": pemOf(t, &rsaKey.PublicKey),
+				"notBefore": "2026-12-01T00:00:00Z", "notAfter": "2026-12-01T00:00:00Z"}, 400, "notAfter: must be after notBefore"},
+			{"an unknown member is refused naming it", adminToken, map[string]any{"pem": pemOf(t, &rsaKey.PublicKey), "expires": "never"}, 400, "expires"},
+			{"a pem that is not a string is refused naming it", adminToken, map[string]any{"pem": 42}, 400, `\"pem\": expected a string`},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -197,6 +201,12 @@ func TestAuthorityKeyAPI(t *testing.T) {
 		})
 		t.Run("deleting an unknown key is not found", func(t *testing.T) {
 			e.must(404, "DELETE", "/api/v1/authorities/agent-1/keys/nope", adminToken, nil)
+		})
+		t.Run("an authority id over the name limit is refused naming it", func(t *testing.T) {
+			r := e.must(400, "GET", "/api/v1/authorities/"+strings.Repeat("a", 1025)+"/keys", adminToken, nil)
+			if !strings.Contains(string(r.body), "authorityId") {
+				t.Fatalf("body %s does not name authorityId", r.body)
+			}
 		})
 	})
 }

@@ -9,8 +9,8 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
+	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/compare"
 	"github.com/cloudtrust/cloudtrust/formats/oscalar"
 )
@@ -21,29 +21,16 @@ func (s *Server) compareService() *compare.Service {
 	return &compare.Service{Catalogs: s.cfg.Catalogs, Assess: s.cfg.Assess, Profiles: s.cfg.Profiles}
 }
 
-// libraryQueryInt reads an optional integer query parameter.
-func libraryQueryInt(r *http.Request, name string) (int, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, invalidf("%s: %q is not an integer", name, v)
-	}
-	return n, nil
-}
-
 // handleSuggestionList answers GET /submissions/{id}/suggestions?target=
 // (catalog or questionnaire id; as, leaves=true, hops optional).
 func (s *Server) handleSuggestionList(w http.ResponseWriter, r *http.Request, _ *call) {
 	q := r.URL.Query()
-	hops, err := libraryQueryInt(r, "hops")
+	hops, err := queryInt(q.Get("hops"), "hops", 0, catalog.MaxHops)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	res, err := s.compareService().Suggest(r.Context(), compare.SuggestRequest{Submission: r.PathValue("id"), Target: q.Get("target"), As: q.Get("as"), LeavesOnly: q.Get("leaves") == "true", Hops: hops})
+	res, err := s.compareService().Suggest(r.Context(), compare.SuggestRequest{Submission: r.PathValue("id"), Target: q.Get("target"), As: q.Get("as"), LeavesOnly: q.Get("leaves") == "true", Hops: int(hops)})
 	if err != nil {
 		s.Error(w, r, err)
 		return

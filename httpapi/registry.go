@@ -116,6 +116,16 @@ func (s *Server) registryEntry(r *http.Request, c *call) (*registry.Entry, error
 	return e, nil
 }
 
+// publicEntry is registryEntry for the public reads: the caller, when it
+// sends a token, may see the entry once hidden.
+func (s *Server) publicEntry(r *http.Request) (*registry.Entry, error) {
+	c, err := s.optionalCall(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.registryEntry(r, c)
+}
+
 // parseRegistryQuery reads the list filters: level, catalog, status,
 // provider, q, page, items, includeHidden.
 func parseRegistryQuery(r *http.Request) (registry.Query, error) {
@@ -134,15 +144,14 @@ func parseRegistryQuery(r *http.Request) (registry.Query, error) {
 	}
 	for _, f := range []struct {
 		name string
+		hi   int64
 		out  *int
-	}{{"page", &q.Page}, {"items", &q.Items}} {
-		if raw := v.Get(f.name); raw != "" {
-			n, err := strconv.Atoi(raw)
-			if err != nil {
-				return q, fieldf(f.name, "must be an integer, not %q", raw)
-			}
-			*f.out = n
+	}{{"page", 1 << 31, &q.Page}, {"items", registry.MaxItems, &q.Items}} {
+		n, err := queryInt(v.Get(f.name), f.name, 0, f.hi)
+		if err != nil {
+			return q, err
 		}
+		*f.out = int(n)
 	}
 	if h := v.Get("includeHidden"); h != "" {
 		b, err := strconv.ParseBool(h)
@@ -188,12 +197,7 @@ func (s *Server) handleRegistryList(w http.ResponseWriter, r *http.Request, _ *c
 
 // handleRegistryGet serves GET /api/v1/registry/{id} with its history.
 func (s *Server) handleRegistryGet(w http.ResponseWriter, r *http.Request, _ *call) {
-	c, err := s.optionalCall(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	e, err := s.registryEntry(r, c)
+	e, err := s.publicEntry(r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -419,46 +423,7 @@ func (s *Server) attestationEntry(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return nil, err
 	}
-	l1, err := s.cfg.RegistryStore.EntryBySubmission(ctx, registry.LevelSelfAssessment, a.Submission)
-	if err != nil {
-		if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
-			return nil, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s has no self-assessment entry: Level 1 is a prerequisite of Level 2", a.Submission)
-		}
-		return nil, err
-	}
-	if l1.Provider != a.Provider || l1.Service != a.Service {
-		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "attestation names %s/%s but submission %s belongs to %s/%s", a.Provider, a.Service, a.Submission, l1.Provider, l1.Service)
-	}
-	if l1.Status == registry.StatusRevoked {
-		return nil, cloudtrust.Errorf(cloudtrust.ECONFLICT, "the self-assessment entry %s of submission %s is revoked", l1.ID, a.Submission)
-	}
-	signed := &registry.SignedAttestation{Attestation: *a, JWS: strings.TrimSpace(in.JWS)}
-	if _, hdr, err := jwsHeader(in.JWS); err == nil {
-		signed.KeyID, signed.Algorithm = hdr.kid, hdr.alg
-	}
-	e := &registry.Entry{Provider: a.Provider, ProviderName: l1.ProviderName, Service: a.Service, ServiceName: l1.ServiceName,
-		Level: registry.LevelThirdParty, Submission: a.Submission, Questionnaire: l1.Questionnaire, Catalogs: a.Catalogs, Attestation: signed}
-	return e, nil
-}
-
-type jwsHdr struct {
-	alg, kid string
-}
-
-func jwsHeader(jws string) (string, jwsHdr, error) {
-	h, _, _ := strings.Cut(strings.TrimSpace(jws), ".")
-	raw, err := base64.RawURLEncoding.DecodeString(h)
-	if err != nil {
-		return "", jwsHdr{}, err
-	}
-	var v struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", jwsHdr{}, err
-	}
-	return h, jwsHdr{alg: v.Alg, kid: v.Kid}, nil
+	return registry.ThirdPartyEntry(ctx, s.cfg.RegistryStore, a, in.JWS)
 }
 
 // mayRevoke checks who may revoke e.
@@ -533,12 +498,7 @@ type linksJSON struct {
 // handleRegistryLinksGet serves GET /api/v1/registry/{id}/links: the links,
 // window and the live status of every linked objective (public).
 func (s *Server) handleRegistryLinksGet(w http.ResponseWriter, r *http.Request, _ *call) {
-	c, err := s.optionalCall(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	e, err := s.registryEntry(r, c)
+	e, err := s.publicEntry(r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -594,40 +554,12 @@ func (s *Server) handleRegistryEvaluate(w http.ResponseWriter, r *http.Request, 
 	writeJSON(w, e)
 }
 
-func auditorParam(r *http.Request) (string, error) {
-	id := r.PathValue("id")
-	if err := ctp.ValidateText("auditor", id, ctp.MaxNameLength); err != nil {
-		return "", err
-	}
-	if id == "" {
-		return "", fieldf("auditor", "required")
-	}
-	return id, nil
-}
+func auditorParam(r *http.Request) (string, error) { return pathName(r, "auditor") }
 
 // handleAuditorKeyList serves GET /api/v1/auditors/{id}/keys: the public
 // keys that verify the auditor's attestations (public, for offline checks).
 func (s *Server) handleAuditorKeyList(w http.ResponseWriter, r *http.Request, _ *call) {
-	ks, err := s.keyStore()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	auditor, err := auditorParam(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	keys, err := ks.Keys(r.Context(), registry.AuditorAuthority(auditor))
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	out := make([]keyJSON, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, encodeKey(k))
-	}
-	writeJSON(w, map[string]any{"auditor": auditor, "keys": out})
+	s.serveKeys(w, r, "auditor", registry.AuditorAuthority)
 }
 
 // handleAuditorKeyCreate serves POST /api/v1/auditors/{id}/keys (same body
@@ -646,20 +578,7 @@ func (s *Server) handleAuditorKeyCreate(w http.ResponseWriter, r *http.Request, 
 		s.Error(w, r, err)
 		return
 	}
-	var in keyIn
-	if err := decodeJSON(w, r, s.cfg.MaxBodyBytes, &in); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	k, err := newKey(registry.AuditorAuthority(auditor), in)
-	if err == nil {
-		err = ks.AddKey(r.Context(), k)
-	}
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSONStatus(w, http.StatusCreated, encodeKey(k))
+	s.addKey(w, r, ks, registry.AuditorAuthority(auditor))
 }
 
 // handleAuditorKeyDelete serves DELETE /api/v1/auditors/{id}/keys/{key}.

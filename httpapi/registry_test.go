@@ -309,11 +309,14 @@ func TestRegistryLevels1And2(t *testing.T) {
 				}
 			}
 		})
-		t.Run("bad list parameters are refused", func(t *testing.T) {
-			e.must(400, "GET", "/api/v1/registry?level=gold", "", nil)
-			e.must(400, "GET", "/api/v1/registry?status=fine", "", nil)
-			e.must(400, "GET", "/api/v1/registry?items=9999", "", nil)
-			e.must(400, "GET", "/api/v1/registry?page=x", "", nil)
+		t.Run("bad list parameters are refused naming the parameter", func(t *testing.T) {
+			for query, field := range map[string]string{"level=gold": "level", "status=fine": "status", "items=9999": "items",
+				"items=-1": "items", "page=x": "page", "page=-1": "page", "includeHidden=maybe": "includeHidden", "q=" + strings.Repeat("q", 1025): "q"} {
+				r := e.must(400, "GET", "/api/v1/registry?"+query, "", nil)
+				if !strings.Contains(string(r.body), field) {
+					t.Errorf("?%.40s: %s does not name %s", query, r.body, field)
+				}
+			}
 		})
 	})
 }

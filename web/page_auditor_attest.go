@@ -259,41 +259,7 @@ func (s *Server) attestationEntry(ctx context.Context, v *visit, sub *assess.Sub
 	if a.Submission != sub.ID {
 		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "the attestation is of submission %s, not of %s", a.Submission, sub.ID)
 	}
-	reg := s.cfg.Assurance.Registry
-	l1, err := reg.EntryBySubmission(ctx, registry.LevelSelfAssessment, a.Submission)
-	if err != nil {
-		if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
-			return nil, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s has no self-assessment entry: Level 1 is a prerequisite of Level 2", a.Submission)
-		}
-		return nil, err
-	}
-	if l1.Provider != a.Provider || l1.Service != a.Service {
-		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "attestation names %s/%s but submission %s belongs to %s/%s", a.Provider, a.Service, a.Submission, l1.Provider, l1.Service)
-	}
-	if l1.Status == registry.StatusRevoked {
-		return nil, cloudtrust.Errorf(cloudtrust.ECONFLICT, "the self-assessment entry %s of submission %s is revoked", l1.ID, a.Submission)
-	}
-	signed := &registry.SignedAttestation{Attestation: *a, JWS: strings.TrimSpace(sa.JWS)}
-	signed.KeyID, signed.Algorithm = jwsKeyID(sa.JWS)
-	return &registry.Entry{Provider: a.Provider, ProviderName: l1.ProviderName, Service: a.Service, ServiceName: l1.ServiceName,
-		Level: registry.LevelThirdParty, Submission: a.Submission, Questionnaire: l1.Questionnaire, Catalogs: a.Catalogs, Attestation: signed}, nil
-}
-
-// jwsKeyID reads the kid and alg of a compact JWS's protected header.
-func jwsKeyID(jws string) (kid, alg string) {
-	h, _, _ := strings.Cut(strings.TrimSpace(jws), ".")
-	b, err := base64.RawURLEncoding.DecodeString(h)
-	if err != nil {
-		return "", ""
-	}
-	var hdr struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-	}
-	if json.Unmarshal(b, &hdr) != nil {
-		return "", ""
-	}
-	return hdr.Kid, hdr.Alg
+	return registry.ThirdPartyEntry(ctx, s.cfg.Assurance.Registry, a, sa.JWS)
 }
 
 // auditorEntryData is the data of the "auditor_entry" page.
