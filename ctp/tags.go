@@ -43,6 +43,16 @@ func HasWildcard(tags []string) bool {
 	return false
 }
 
+// Readable reports whether a caller whose resource-matching tags are
+// callerTags (role tags such as access:user set aside, no wildcard) may
+// read a resource carrying tags: the resource is tagged with the wildcard
+// or one of its tags matches one of the caller's (back-office §2.2.1). It
+// is the one visibility rule of the CTP API (httpapi allowed) and of the
+// web consoles, which show exactly what a user's API token reads.
+func Readable(callerTags, tags []string) bool {
+	return HasWildcard(tags) || AnyMatch(callerTags, tags)
+}
+
 // Signature builds an API query signature (back-office §1.1.2): the method, a
 // space, the path relative to {CtpBase} with every identifier replaced by
 // {id}, and "?"+x when the query string has a variable x. pathPattern is the

@@ -88,7 +88,7 @@ func newPrincipal(a *ctp.Account) *principal {
 // that carry no tag at all; a resource tagged with the wildcard is open to
 // every account (as the store's ListOptions.VisibleTo filter has it).
 func allowed(p *principal, tags []string) bool {
-	return p.wildcard || ctp.HasWildcard(tags) || ctp.AnyMatch(p.resourceTags, tags)
+	return p.wildcard || ctp.Readable(p.resourceTags, tags)
 }
 
 // visibleTo is ListOptions.VisibleTo for a principal: the tags allowed

@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -51,7 +52,7 @@ func ctpAccessOf(v *visit, kinds ...org.Kind) ctpAccess {
 
 // allowed reports whether a resource with these access tags is readable.
 func (a ctpAccess) allowed(tags []string) bool {
-	return ctp.HasWildcard(tags) || ctp.AnyMatch(a.tags, tags)
+	return ctp.Readable(a.tags, tags)
 }
 
 // list is Store.List restricted to what a may read.
@@ -84,6 +85,23 @@ func (s *Server) viewOf(ctx context.Context, a ctpAccess, id string) (*ctp.Servi
 		return nil, notVisible("service view", id)
 	}
 	return sv, err
+}
+
+// visibleView starts every page about service view {id}: the CTP store
+// must be configured and the view readable by the visitor (viewOf). When
+// ok is false it has already answered with the error page.
+func (s *Server) visibleView(w http.ResponseWriter, r *http.Request, v *visit) (a ctpAccess, sv *ctp.ServiceView, ok bool) {
+	if s.cfg.CTP == nil {
+		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "this server has no CTP store"))
+		return a, nil, false
+	}
+	a = ctpAccessOf(v)
+	sv, err := s.viewOf(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, v, err)
+		return a, nil, false
+	}
+	return a, sv, true
 }
 
 // measurementOf reads a measurement the visitor may read.

@@ -62,17 +62,11 @@ type ctpViewData struct {
 
 // handleCTPViewGet serves GET /console/provider/views/{id}.
 func (s *Server) handleCTPViewGet(w http.ResponseWriter, r *http.Request, v *visit) {
-	if s.cfg.CTP == nil {
-		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "this server has no CTP store"))
+	a, sv, ok := s.visibleView(w, r, v)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	a := ctpAccessOf(v)
-	sv, err := s.viewOf(ctx, a, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
 	d := ctpViewData{}
 	full, err := s.loadTree(ctx, a, sv)
 	if err == nil {

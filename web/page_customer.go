@@ -9,7 +9,6 @@ import (
 	"html/template"
 	"net/http"
 
-	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/org"
 )
@@ -115,17 +114,12 @@ func (s *Server) handleCustomerViewGet(w http.ResponseWriter, r *http.Request, v
 // renderCustomerView loads the view and renders its page with d's form
 // state and messages.
 func (s *Server) renderCustomerView(w http.ResponseWriter, r *http.Request, v *visit, status int, d customerViewData) {
-	if s.cfg.CTP == nil {
-		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "this server has no CTP store"))
+	a, sv, ok := s.visibleView(w, r, v)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	a := ctpAccessOf(v)
-	sv, err := s.viewOf(ctx, a, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
+	var err error
 	if d.Tree, err = s.loadTree(ctx, a, sv); err == nil {
 		var w *viewTree
 		w, d.Pager = d.Tree.window(pageParam(r.URL.Query().Get("page")))

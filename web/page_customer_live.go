@@ -23,9 +23,8 @@ func (s *Server) handleConsoleEventsGet(w http.ResponseWriter, r *http.Request, 
 		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "live updates are not configured on this server"))
 		return
 	}
-	sv, err := s.viewOf(r.Context(), ctpAccessOf(v), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, v, err)
+	_, sv, ok := s.visibleView(w, r, v)
+	if !ok {
 		return
 	}
 	s.cfg.Consoles.Events.Stream(w, r, sv.ID)
@@ -65,17 +64,11 @@ type liveTrigger struct {
 // handleConsoleStatusGet serves GET /console/views/{id}/status (?page=N:
 // the measurements of that page of the view, as the view page lists them).
 func (s *Server) handleConsoleStatusGet(w http.ResponseWriter, r *http.Request, v *visit) {
-	if s.cfg.CTP == nil {
-		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "this server has no CTP store"))
+	a, sv, ok := s.visibleView(w, r, v)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	a := ctpAccessOf(v)
-	sv, err := s.viewOf(ctx, a, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
 	t, err := s.loadTree(ctx, a, sv)
 	if err != nil {
 		s.fail(w, r, v, err)

@@ -218,17 +218,11 @@ type conditionCheck struct {
 // token in the X-CSRF-Token header or the form): the trigger editor's
 // "this condition is currently: …" line, as JSON.
 func (s *Server) handleCustomerConditionCheckPost(w http.ResponseWriter, r *http.Request, v *visit) {
-	if s.cfg.CTP == nil {
-		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "this server has no CTP store"))
+	a, sv, ok := s.visibleView(w, r, v)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	a := ctpAccessOf(v)
-	sv, err := s.viewOf(ctx, a, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
 	cond := strings.TrimSpace(r.PostFormValue("condition"))
 	out := conditionCheck{}
 	if err := s.checkCondition(cond); err != nil {
