@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/notify"
@@ -25,6 +26,10 @@ type ConsoleConfig struct {
 	// in the editor with an http(s) notification (db.Keys()). nil: the
 	// editor accepts only xmpp: or no notification.
 	TriggerSecrets TriggerSecretStore
+	// Recheck is how often an open event stream re-checks that its user is
+	// still signed in and may still read the streamed views, and ends the
+	// stream when not (0: 30 seconds), as the API's streams do.
+	Recheck time.Duration
 }
 
 // EventStreamer serves service views' events; notify.Hub implements it.

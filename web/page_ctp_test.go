@@ -47,7 +47,7 @@ func newCTPEnv(t *testing.T, db *sqldb.DB) *ctpEnv {
 	ce.env = newEnv(t, db, func(c *web.Config) {
 		ce.ev = &monitor.Conditions{Now: c.Clock.Now}
 		c.CTP = ce.store
-		c.Consoles = web.ConsoleConfig{Evaluator: ce.ev, Events: ce.hub}
+		c.Consoles = web.ConsoleConfig{Evaluator: ce.ev, Events: ce.hub, Recheck: 50 * time.Millisecond}
 	})
 	ctx := context.Background()
 	must(t, ce.orgs.CreateOrganization(ctx, &org.Organization{ID: "other", Name: "Other Customer", Kind: org.KindCustomer}))

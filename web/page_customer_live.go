@@ -8,6 +8,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -27,7 +28,10 @@ func (s *Server) handleConsoleEventsGet(w http.ResponseWriter, r *http.Request, 
 	if !ok {
 		return
 	}
-	s.cfg.Consoles.Events.Stream(w, r, sv.ID)
+	ctx, end := context.WithCancel(r.Context())
+	defer end()
+	go s.watchStream(ctx, end, r, s.viewStillVisible(sv.ID))
+	s.cfg.Consoles.Events.Stream(w, r.WithContext(ctx), sv.ID)
 }
 
 // liveStatus is the JSON of GET /console/views/{id}/status.
@@ -109,7 +113,8 @@ func (s *Server) handleCustomerEventsGet(w http.ResponseWriter, r *http.Request,
 		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ENOTIMPLEMENTED, "live updates are not configured on this server"))
 		return
 	}
-	views, err := s.listViews(r.Context(), ctpAccessOf(v, org.KindCustomer))
+	access := ctpAccessOf(v, org.KindCustomer)
+	views, err := s.listViews(r.Context(), access)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -121,6 +126,15 @@ func (s *Server) handleCustomerEventsGet(w http.ResponseWriter, r *http.Request,
 		w.WriteHeader(http.StatusNoContent) // EventSource stops reconnecting
 		return
 	}
+	ids := make([]string, len(views))
+	for i, sv := range views {
+		ids[i] = sv.ID
+	}
+	ctx, end := context.WithCancel(r.Context())
+	defer end()
+	go s.watchStream(ctx, end, r, func(ctx context.Context, v *visit) (bool, error) {
+		return s.viewsStillVisible(ctx, ctpAccessOf(v, org.KindCustomer), ids...)
+	})
 	merged := make(chan notify.Event, 64)
 	ended := make(chan struct{}, len(views)) // a subscription closed (hub shut down)
 	done := make(chan struct{})
@@ -161,7 +175,7 @@ func (s *Server) handleCustomerEventsGet(w http.ResponseWriter, r *http.Request,
 	defer tick.Stop()
 	for {
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		case ev := <-merged:
 			writeSSE(&buf, ev)

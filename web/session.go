@@ -169,6 +169,26 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 // expired or idle session is simply a visitor; only storage failures are
 // errors.
 func (s *Server) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, error) {
+	v, err := s.sessionVisit(r, true)
+	if err != nil || v.User != nil {
+		return v, err
+	}
+	// A visitor: the double-submit token of the sign-in form.
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == tokenLen {
+		v.CSRF = c.Value
+	} else {
+		v.CSRF = newToken()
+		http.SetCookie(w, s.cookie(r, csrfCookie, v.CSRF, 0))
+	}
+	return v, nil
+}
+
+// sessionVisit reads the request's session: the signed-in user, or a
+// visit without a user when the session is missing, unknown, expired or
+// idle (an expired or idle one is deleted). touch records the use of the
+// session; re-checks of an open event stream do not touch it, so an
+// unattended live page does not keep its session alive past the idle limit.
+func (s *Server) sessionVisit(r *http.Request, touch bool) (*visit, error) {
 	ctx := r.Context()
 	v := &visit{Now: s.clock.Now()}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
@@ -188,7 +208,7 @@ func (s *Server) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, erro
 			}
 			if v.User != nil {
 				v.session, v.idHash, v.CSRF = &ws, h, ws.CSRF
-				if v.Now.Sub(ws.LastSeen) >= touchEvery {
+				if touch && v.Now.Sub(ws.LastSeen) >= touchEvery {
 					if err := s.cfg.Sessions.TouchWebSession(ctx, h, v.Now); err != nil {
 						s.logger.Warn("web session touch", "err", err)
 					}
@@ -196,13 +216,6 @@ func (s *Server) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, erro
 				return v, nil
 			}
 		}
-	}
-	// A visitor: the double-submit token of the sign-in form.
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == tokenLen {
-		v.CSRF = c.Value
-	} else {
-		v.CSRF = newToken()
-		http.SetCookie(w, s.cookie(r, csrfCookie, v.CSRF, 0))
 	}
 	return v, nil
 }
