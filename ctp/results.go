@@ -74,6 +74,11 @@ type ResultStore interface {
 	PruneResults(ctx context.Context, cutoff time.Time, batch int) (int, error)
 	// PruneReceipts deletes idempotency records created before cutoff.
 	PruneReceipts(ctx context.Context, cutoff time.Time) (int, error)
+	// MeasurementAccess returns, by identifier, the access data of the
+	// measurements with the given identifiers that exist, read in a few
+	// queries, which batch ingest uses to check a batch's lines before its
+	// transaction.
+	MeasurementAccess(ctx context.Context, ids []string) (map[string]MeasurementAccess, error)
 }
 
 // MeasurementAccess is what batch ingest checks about a measurement before
@@ -82,13 +87,4 @@ type MeasurementAccess struct {
 	ID         string
 	MetricID   string
 	AccessTags []string
-}
-
-// MeasurementReader is implemented by stores that read the access data of
-// many measurements in one go, which batch ingest uses to check a batch's
-// lines before its transaction.
-type MeasurementReader interface {
-	// MeasurementAccess returns, by identifier, the access data of the
-	// measurements with the given identifiers that exist.
-	MeasurementAccess(ctx context.Context, ids []string) (map[string]MeasurementAccess, error)
 }

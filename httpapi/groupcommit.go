@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
@@ -36,7 +37,7 @@ type pendingWrite struct {
 // update applies fn to measurement id in the next group and returns once
 // that group is committed (or failed).
 func (g *groupCommit) update(id string, fn ctp.UpdateFunc) error {
-	p := &pendingWrite{item: ctp.BatchItem{MeasurementID: id, Update: fn}, done: make(chan error, 1)}
+	p := &pendingWrite{item: ctp.BatchItem{MeasurementID: id, Update: recoverUpdate(fn)}, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
 	start := !g.running
@@ -76,5 +77,21 @@ func (g *groupCommit) flush() {
 				p.done <- out.Errs[i]
 			}
 		}
+	}
+}
+
+// recoverUpdate turns a panic of fn into its item's error. An update runs
+// inside the store's transaction, here on the flusher's goroutine (where
+// nothing else would recover it and the whole server would stop) or for a
+// batch; a panic must neither escape the transaction nor fail the other
+// items.
+func recoverUpdate(fn ctp.UpdateFunc) ctp.UpdateFunc {
+	return func(m *ctp.Measurement, triggers []*ctp.Trigger) (ch *ctp.MeasurementChange, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				ch, err = nil, cloudtrust.Errorf(cloudtrust.EINTERNAL, "updating the measurement failed: %v", p)
+			}
+		}()
+		return fn(m, triggers)
 	}
 }

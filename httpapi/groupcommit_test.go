@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
@@ -102,4 +104,57 @@ func (g *groupCommit) isRunning() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.running
+}
+
+// TestGroupCommitPanickingUpdateFailsAlone: a panic in one write's update
+// (run inside the store's shared transaction) is that write's internal
+// error; the other writes of its group are stored.
+func TestGroupCommitPanickingUpdateFailsAlone(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		tr := e.tree()
+		g := &groupCommit{rs: e.store.(ctp.ResultStore)}
+		setResult := func(level int) ctp.UpdateFunc {
+			return func(m *ctp.Measurement, _ []*ctp.Trigger) (*ctp.MeasurementChange, error) {
+				nm := *m
+				nm.Result = &ctp.Result{Value: []byte(fmt.Sprintf(`[{"level":%d}]`, level)), UpdateTime: e.clock.Now().Add(time.Duration(level) * time.Second)}
+				return &ctp.MeasurementChange{Measurement: &nm}, nil
+			}
+		}
+		// The first group blocks in its update, so that the next two
+		// writes queue up and share the second group.
+		release := make(chan struct{})
+		first := make(chan error, 1)
+		go func() {
+			first <- g.update(tr.measurement, func(m *ctp.Measurement, tg []*ctp.Trigger) (*ctp.MeasurementChange, error) {
+				<-release
+				return setResult(1)(m, tg)
+			})
+		}()
+		for !g.isRunning() {
+			time.Sleep(time.Millisecond)
+		}
+		errs := make(chan error, 2)
+		go func() {
+			errs <- g.update(tr.measurement, func(*ctp.Measurement, []*ctp.Trigger) (*ctp.MeasurementChange, error) { panic("boom") })
+		}()
+		good := make(chan error, 1)
+		go func() { good <- g.update(tr.measurement, setResult(2)) }()
+		for g.queueLen() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatalf("first write: %v", err)
+		}
+		if err := <-errs; cloudtrust.ErrorCode(err) != cloudtrust.EINTERNAL || !strings.Contains(cloudtrust.ErrorMessage(err), "boom") {
+			t.Fatalf("panicking write: error %v, want an internal error naming the panic", err)
+		}
+		if err := <-good; err != nil {
+			t.Fatalf("the write sharing its group failed: %v", err)
+		}
+		m, err := e.store.Measurement(context.Background(), tr.measurement)
+		if err != nil || m.Result == nil || string(m.Result.Value) != `[{"level":2}]` {
+			t.Fatalf("measurement %+v, %v; want the good write stored", m, err)
+		}
+	})
 }

@@ -133,7 +133,7 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	// batches share the cores. Parsing and authorisation come first; the
 	// rest (batchChecker) runs while the transaction reads its state, each
 	// line's update waiting for its own line to be checked.
-	chk, err := s.prepareBatch(r, c.account, now, lines, out, pre)
+	chk, err := s.prepareBatch(r, rs, c.account, now, lines, out, pre)
 	if err != nil {
 		s.Error(w, r, err) // the database, not a line, failed
 		return
@@ -268,14 +268,23 @@ func parallel(n, workers int, fn func(lo, hi int)) {
 // once, each metric once). Line errors go to pre (and the measurement
 // named to out); a non-nil error is a failure of the database, not of a
 // line. The returned checker does the rest of the checks.
-func (s *Server) prepareBatch(r *http.Request, p *principal, now time.Time, lines [][]byte, out []batchLineOut, pre []error) (*batchChecker, error) {
+func (s *Server) prepareBatch(r *http.Request, rs ctp.ResultStore, p *principal, now time.Time, lines [][]byte, out []batchLineOut, pre []error) (*batchChecker, error) {
 	prep := make([]preparedLine, len(lines))
 	workers := prepWorkers(len(lines))
 	parallel(len(lines), workers, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			out[i].Line = i + 1
+			if n := int64(len(lines[i])); n > s.cfg.MaxBodyBytes {
+				pre[i] = cloudtrust.Errorf(cloudtrust.ETOOLARGE, "line is %d bytes; at most %d (the limit of one PUT ?x=result body)", n, s.cfg.MaxBodyBytes)
+				continue
+			}
 			in, ok := decodeBatchLine(lines[i])
 			if !ok {
+				// unmarshalStrict's own messages speak of "the request body".
+				if t := bytes.TrimLeft(lines[i], " \t\r"); len(t) == 0 || t[0] != '{' {
+					pre[i] = invalidf("a line must be one JSON object {\"measurement\": ..., \"result\": ...}")
+					continue
+				}
 				in = batchLineIn{}
 				if err := unmarshalStrict(lines[i], &in); err != nil {
 					pre[i] = err
@@ -313,24 +322,12 @@ func (s *Server) prepareBatch(r *http.Request, p *principal, now time.Time, line
 			}
 		}
 	}
-	if mr, ok := s.store.(ctp.MeasurementReader); ok {
-		found, err := mr.MeasurementAccess(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for id, a := range found {
-			meas[id] = &a
-		}
-	} else {
-		for _, id := range ids {
-			m, err := s.store.Measurement(ctx, id)
-			switch {
-			case err == nil:
-				meas[id] = &ctp.MeasurementAccess{ID: m.ID, MetricID: m.MetricID, AccessTags: m.AccessTags}
-			case cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND:
-				return nil, err
-			}
-		}
+	found, err := rs.MeasurementAccess(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, a := range found {
+		meas[id] = &a
 	}
 	metrics := map[string]*ctp.Metric{}
 	metricErrs := map[string]error{}
@@ -473,7 +470,7 @@ func (b *batchChecker) update(k int, p *principal, now time.Time) ctp.UpdateFunc
 		if l.env != nil {
 			ev = &boundEvaluator{c: b.c, env: l.env, value: &l.res.Value[0]}
 		}
-		return batchUpdate(p, ev, now, l.res)(m, triggers)
+		return recoverUpdate(batchUpdate(p, ev, now, l.res))(m, triggers)
 	}
 }
 

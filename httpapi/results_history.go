@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -91,7 +92,11 @@ func (s *Server) handleResultHistoryGet(w http.ResponseWriter, r *http.Request, 
 			s.Error(w, r, err)
 			return
 		}
-		if n := (to.Sub(from) + step - 1) / step; n > maxHistorySteps {
+		n := to.Sub(from) / step // to.Sub saturates: no overflow here
+		if to.Sub(from)%step != 0 {
+			n++
+		}
+		if n > maxHistorySteps {
 			s.Error(w, r, invalidf("step: %s gives %d steps between from and to; at most %d", v, n, maxHistorySteps))
 			return
 		}
@@ -173,6 +178,10 @@ func queryTime(q url.Values, name string, def time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, invalidf("%s: must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z, not %q", name, v)
 	}
+	// Results are stored as nanoseconds since 1970 (an int64).
+	if y := t.UTC().Year(); y < 1678 || y > 2261 {
+		return time.Time{}, invalidf("%s: must be between the years 1678 and 2261, not %q", name, v)
+	}
 	return t.UTC(), nil
 }
 
@@ -185,6 +194,9 @@ func parseStep(v string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(v, "d"); ok {
 		var days int
 		days, err = strconv.Atoi(n)
+		if days > int(math.MaxInt64/int64(24*time.Hour)) {
+			days = -1 // would overflow a Duration
+		}
 		d = time.Duration(days) * 24 * time.Hour
 	} else {
 		d, err = time.ParseDuration(v)

@@ -113,6 +113,30 @@ func TestResultBatch(t *testing.T) {
 				t.Fatalf("notified %+v, want one change with one stored log entry", rec.changes)
 			}
 		})
+		t.Run("blank and non-object lines are rejected on their line", func(t *testing.T) {
+			r := e.postBatch(agent, good+"\n \r\n[1]\n\"x\"\n"+good+"\n\n", "application/x-ndjson")
+			b := decodeBatch(t, r)
+			if r.status != 207 || len(b.Results) != 5 || b.Accepted != 2 || b.Rejected != 3 {
+				t.Fatalf("status %d\n%s", r.status, r.body)
+			}
+			for i, want := range []string{"ok", "error", "error", "error", "ok"} {
+				got := b.Results[i]
+				if got.Status != want || got.Line != i+1 || (want == "error" && !strings.Contains(got.Error, "a line must be one JSON object")) {
+					t.Errorf("line %d: %+v, want %s naming the expected shape", i+1, got, want)
+				}
+			}
+		})
+		t.Run("a line longer than a PUT body is rejected on its line", func(t *testing.T) {
+			e.srv.cfg.MaxBodyBytes = int64(len(good))
+			defer func() { e.srv.cfg.MaxBodyBytes = maxTestBody }()
+			long := batchLine(tr.measurement, `[{"level":8},{"level":9}]`)
+			r := e.postBatch(agent, good+"\n"+long, "application/x-ndjson")
+			b := decodeBatch(t, r)
+			if r.status != 207 || len(b.Results) != 2 || b.Results[0].Status != "ok" || b.Results[1].Status != "error" ||
+				!strings.Contains(b.Results[1].Error, fmt.Sprintf("line is %d bytes; at most %d", len(long), len(good))) {
+				t.Fatalf("status %d\n%s", r.status, r.body)
+			}
+		})
 		t.Run("json array is accepted and all-ok is 200", func(t *testing.T) {
 			r := e.postBatch(agent, "["+good+","+good+"]", "application/json")
 			if r.status != 200 || decodeBatch(t, r).Accepted != 2 {
@@ -247,7 +271,9 @@ func TestResultHistory(t *testing.T) {
 		})
 		t.Run("bad parameters are 400 problems", func(t *testing.T) {
 			path := "/api/v1/measurements/" + tr.measurement + "/results?"
-			for _, q := range []string{base + "&step=0s", base + "&step=fast", base + "&limit=0", path + "from=2020-01-01T00:00:00Z&step=1s"} {
+			for _, q := range []string{base + "&step=0s", base + "&step=fast", base + "&limit=0", path + "from=2020-01-01T00:00:00Z&step=1s",
+				path + "from=0001-01-01T00:00:00Z&to=9999-12-31T00:00:00Z&step=1s", path + "from=0001-01-01T00:00:00Z&to=9999-12-31T00:00:00Z",
+				path + "from=1678-01-01T00:00:00Z&to=2261-12-31T00:00:00Z&step=1s", base + "&step=213504d", base + "&step=106752d"} {
 				r := e.do("GET", q, user, nil)
 				if r.status != 400 || r.header.Get("Content-Type") != "application/problem+json" {
 					t.Errorf("%s: status %d %s", q, r.status, r.body)

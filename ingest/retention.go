@@ -51,25 +51,29 @@ func (r *Retention) DownsampleOnce(ctx context.Context) (int, error) {
 	if r.DownsampleAfter <= 0 || r.DownsampleStep <= 0 || r.Rollups == nil {
 		return 0, nil
 	}
-	clock := r.Clock
-	if clock == nil {
-		clock = cloudtrust.SystemClock{}
+	return r.Rollups.DownsampleResults(ctx, r.now().Add(-r.DownsampleAfter), r.DownsampleStep, r.batch())
+}
+
+// now is the time by r.Clock (the system clock when nil).
+func (r *Retention) now() time.Time {
+	if r.Clock == nil {
+		return cloudtrust.SystemClock{}.Now()
 	}
-	batch := r.Batch
-	if batch <= 0 {
-		batch = DefaultBatch
+	return r.Clock.Now()
+}
+
+// batch is r.Batch or DefaultBatch.
+func (r *Retention) batch() int {
+	if r.Batch <= 0 {
+		return DefaultBatch
 	}
-	return r.Rollups.DownsampleResults(ctx, clock.Now().Add(-r.DownsampleAfter), r.DownsampleStep, batch)
+	return r.Batch
 }
 
 // PruneOnce runs one pruning pass and returns the rows deleted (results
 // counts rollup buckets too).
 func (r *Retention) PruneOnce(ctx context.Context) (results, receipts int, err error) {
-	clock := r.Clock
-	if clock == nil {
-		clock = cloudtrust.SystemClock{}
-	}
-	now := clock.Now()
+	now := r.now()
 	age := r.ReceiptAge
 	if age <= 0 {
 		age = DefaultReceiptAge
@@ -78,10 +82,7 @@ func (r *Retention) PruneOnce(ctx context.Context) (results, receipts int, err e
 		return 0, receipts, err
 	}
 	if r.MaxAge > 0 {
-		batch := r.Batch
-		if batch <= 0 {
-			batch = DefaultBatch
-		}
+		batch := r.batch()
 		results, err = r.Store.PruneResults(ctx, now.Add(-r.MaxAge), batch)
 		if err == nil && r.Rollups != nil {
 			// Rollups are history too: the same age bounds them.

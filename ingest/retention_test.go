@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/ingest"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
@@ -19,33 +18,19 @@ func TestRetention(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-		clock := cloudtrust.NewFakeClock(now)
-		s := sqldb.NewCTPStore(db, clock)
+		f := newRollupFixture(t, db, now)
+		s, clock := f.s, f.clock
 		must := func(err error) {
 			t.Helper()
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
-		v := &ctp.ServiceView{Name: "v", Provider: "p"}
-		must(s.CreateServiceView(ctx, v))
-		metric := &ctp.Metric{Name: "m", BaseMetric: "b", ResultFormat: []ctp.Column{{Name: "x", Type: "number"}}}
-		must(s.CreateMetric(ctx, metric))
-		a := &ctp.Asset{ServiceViewID: v.ID, Name: "a"}
-		must(s.CreateAsset(ctx, a))
-		at := &ctp.Attribute{AssetID: a.ID, Name: "at"}
-		must(s.CreateAttribute(ctx, at))
 		var items []ctp.BatchItem
-		for _, name := range []string{"m1", "m2"} {
-			m := &ctp.Measurement{AttributeID: at.ID, MetricID: metric.ID, Name: name, State: ctp.StateActivated}
-			must(s.CreateMeasurement(ctx, m))
+		for _, id := range []string{f.m, f.measurement(t, "m2")} {
 			for d := 0; d < 10; d++ {
-				r := &ctp.Result{Value: json.RawMessage(`[{"x":1}]`), UpdateTime: now.Add(-time.Duration(d) * 24 * time.Hour)}
-				items = append(items, ctp.BatchItem{MeasurementID: m.ID, Update: func(cur *ctp.Measurement, _ []*ctp.Trigger) (*ctp.MeasurementChange, error) {
-					nm := *cur
-					nm.Result = r
-					return &ctp.MeasurementChange{Measurement: &nm}, nil
-				}})
+				r := &ctp.Result{Value: json.RawMessage(`[{"x":1,"s":"t"}]`), UpdateTime: now.Add(-time.Duration(d) * 24 * time.Hour)}
+				items = append(items, setResult(id, r))
 			}
 		}
 		_, err := s.ApplyBatch(ctx, items, &ctp.BatchReceipt{AccountID: "a", Key: "k", Hash: []byte{1},

@@ -90,9 +90,11 @@ func TestBucketStartIsEpochAligned(t *testing.T) {
 // rollupFixture is a store with one measurement of a metric with a number
 // column x and a string column s.
 type rollupFixture struct {
-	s     *sqldb.CTPStore
-	clock *cloudtrust.FakeClock
-	m     string
+	s      *sqldb.CTPStore
+	clock  *cloudtrust.FakeClock
+	m      string
+	attr   string // the attribute of m
+	metric string // the metric of m
 }
 
 func newRollupFixture(t testing.TB, db *sqldb.DB, now time.Time) *rollupFixture {
@@ -114,20 +116,35 @@ func newRollupFixture(t testing.TB, db *sqldb.DB, now time.Time) *rollupFixture 
 	must(s.CreateAsset(ctx, a))
 	at := &ctp.Attribute{AssetID: a.ID, Name: "at"}
 	must(s.CreateAttribute(ctx, at))
-	m := &ctp.Measurement{AttributeID: at.ID, MetricID: metric.ID, Name: "m1", State: ctp.StateActivated}
-	must(s.CreateMeasurement(ctx, m))
-	return &rollupFixture{s: s, clock: clock, m: m.ID}
+	f := &rollupFixture{s: s, clock: clock, attr: at.ID, metric: metric.ID}
+	f.m = f.measurement(t, "m1")
+	return f
+}
+
+// measurement creates another measurement of the fixture's metric.
+func (f *rollupFixture) measurement(t testing.TB, name string) string {
+	t.Helper()
+	m := &ctp.Measurement{AttributeID: f.attr, MetricID: f.metric, Name: name, State: ctp.StateActivated}
+	if err := f.s.CreateMeasurement(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m.ID
+}
+
+// setResult is the batch item that stores r as measurement id's result.
+func setResult(id string, r *ctp.Result) ctp.BatchItem {
+	return ctp.BatchItem{MeasurementID: id, Update: func(cur *ctp.Measurement, _ []*ctp.Trigger) (*ctp.MeasurementChange, error) {
+		nm := *cur
+		nm.Result = r
+		return &ctp.MeasurementChange{Measurement: &nm}, nil
+	}}
 }
 
 // push stores a result with x at ut.
 func (f *rollupFixture) push(t testing.TB, ut time.Time, x int) {
 	t.Helper()
 	r := &ctp.Result{Value: json.RawMessage(fmt.Sprintf(`[{"x":%d,"s":"t"}]`, x)), UpdateTime: ut}
-	out, err := f.s.ApplyBatch(context.Background(), []ctp.BatchItem{{MeasurementID: f.m, Update: func(cur *ctp.Measurement, _ []*ctp.Trigger) (*ctp.MeasurementChange, error) {
-		nm := *cur
-		nm.Result = r
-		return &ctp.MeasurementChange{Measurement: &nm}, nil
-	}}}, nil)
+	out, err := f.s.ApplyBatch(context.Background(), []ctp.BatchItem{setResult(f.m, r)}, nil)
 	if err == nil {
 		err = out.Errs[0]
 	}

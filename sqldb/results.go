@@ -15,12 +15,9 @@ import (
 	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
-var (
-	_ ctp.ResultStore       = (*CTPStore)(nil)
-	_ ctp.MeasurementReader = (*CTPStore)(nil)
-)
+var _ ctp.ResultStore = (*CTPStore)(nil)
 
-// MeasurementAccess implements ctp.MeasurementReader with IN (…) queries
+// MeasurementAccess implements ctp.ResultStore with IN (…) queries
 // of batchChunk identifiers each; equal access-tag lists are decoded once.
 func (s *CTPStore) MeasurementAccess(ctx context.Context, ids []string) (map[string]ctp.MeasurementAccess, error) {
 	out := make(map[string]ctp.MeasurementAccess, len(ids))
@@ -305,13 +302,9 @@ func (s *CTPStore) applyItems(ctx context.Context, tx *sql.Tx, items []ctp.Batch
 	done := map[string]bool{}
 	for _, st := range order {
 		m := st.cur
-		res, err := resultArgs(m.Result)
+		res, obj, err := stateArgs(m)
 		if err != nil {
-			return errInternal(err)
-		}
-		obj, err := objectiveArgs(m.Objective)
-		if err != nil {
-			return errInternal(err)
+			return err
 		}
 		if _, err := updM.exec(ctx, change, res[0], res[1], res[2], res[3], obj[0], obj[1], obj[2],
 			m.TriggersAllowed, m.UserInitiated, string(m.State), st.seq); err != nil {
@@ -667,13 +660,9 @@ func (s *CTPStore) writeStatesPostgres(ctx context.Context, tx *sql.Tx, order []
 	)
 	for i, st := range order {
 		m := st.cur
-		res, err := resultArgs(m.Result)
+		res, obj, err := stateArgs(m)
 		if err != nil {
-			return errInternal(err)
-		}
-		obj, err := objectiveArgs(m.Objective)
-		if err != nil {
-			return errInternal(err)
+			return err
 		}
 		ids[i], states[i], ta[i], ui[i] = st.orig.ID, string(m.State), m.TriggersAllowed, m.UserInitiated
 		rv[i], rt[i], ra[i], rs[i] = anyString(res[0]), anyInt(res[1]), anyString(res[2]), anyString(res[3])
@@ -942,4 +931,16 @@ func (s *CTPStore) PruneReceipts(ctx context.Context, cutoff time.Time) (int, er
 		return translate(err)
 	})
 	return int(n), err
+}
+
+// stateArgs are the SQL arguments of a measurement's result (4) and
+// objective (3), as both ways of writing a batch's states store them.
+func stateArgs(m *ctp.Measurement) (res, obj []any, err error) {
+	if res, err = resultArgs(m.Result); err != nil {
+		return nil, nil, errInternal(err)
+	}
+	if obj, err = objectiveArgs(m.Objective); err != nil {
+		return nil, nil, errInternal(err)
+	}
+	return res, obj, nil
 }

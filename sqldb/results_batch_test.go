@@ -121,3 +121,37 @@ func TestApplyBatchRepeatedKeyAcrossChunks(t *testing.T) {
 		}
 	})
 }
+
+// TestMeasurementAccess checks the access data batch ingest reads before
+// its transaction: it matches Store.Measurement, unknown identifiers are
+// absent, and identifiers past the first IN (…) chunk are read too.
+func TestMeasurementAccess(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newStore(db)
+		a, b := mustTree(t, s, []string{"id:a"}), mustTree(t, s, []string{"id:b", "x"})
+		var ids []string
+		for i := 0; i < 700; i++ {
+			ids = append(ids, fmt.Sprintf("unknown-%d", i))
+		}
+		ids = append(ids, a.meas.ID, b.meas.ID)
+		got, err := s.MeasurementAccess(ctx, ids)
+		must(t, err)
+		if len(got) != 2 {
+			t.Fatalf("%d measurements read, want the 2 that exist: %v", len(got), got)
+		}
+		for _, tr := range []*tree{a, b} {
+			m, err := s.Measurement(ctx, tr.meas.ID)
+			must(t, err)
+			g := got[m.ID]
+			if g.ID != m.ID || g.MetricID != m.MetricID || fmt.Sprint(g.AccessTags) != fmt.Sprint(m.AccessTags) {
+				t.Errorf("access %+v, want id %s metric %s tags %v", g, m.ID, m.MetricID, m.AccessTags)
+			}
+		}
+		empty, err := s.MeasurementAccess(ctx, nil)
+		must(t, err)
+		if len(empty) != 0 {
+			t.Errorf("no identifiers read %v, want nothing", empty)
+		}
+	})
+}

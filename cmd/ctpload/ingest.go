@@ -107,6 +107,8 @@ func runIngest(ctx context.Context, args []string) error {
 		return fmt.Errorf("--measurements must be at least --agents, and --agents at least 1")
 	case o.batch < 1 || o.flip < 0 || o.flip > 1 || o.window <= 0 || o.duration <= 0:
 		return fmt.Errorf("--batch must be positive, --flip in [0,1], --window and --duration positive")
+	case o.rate < 0 || o.setupConc < 1:
+		return fmt.Errorf("--rate must be 0 (full speed) or positive, --setup-concurrency at least 1")
 	}
 	rcv, err := newReceiver()
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,29 @@ func TestVerifySignatureFollowsTheServersScheme(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := verifySignature(tt.secret, tt.body, tt.header, tt.now); got != tt.want {
 				t.Fatalf("verifySignature(%q) = %v, want %v", tt.header, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunIngestRejectsBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no agents is rejected", []string{"--agents", "0"}, "--agents at least 1"},
+		{"fewer measurements than agents is rejected", []string{"--measurements", "1", "--agents", "2"}, "--measurements must be at least --agents"},
+		{"empty batches are rejected", []string{"--batch", "0"}, "--batch must be positive"},
+		{"a flip fraction over 1 is rejected", []string{"--flip", "1.5"}, "--flip in [0,1]"},
+		{"a negative rate is rejected", []string{"--rate", "-1"}, "--rate must be 0"},
+		{"no setup concurrency is rejected", []string{"--setup-concurrency", "0"}, "--setup-concurrency at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := runIngest(context.Background(), tt.args)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
 			}
 		})
 	}
