@@ -147,15 +147,15 @@ func (s *Server) handleOrgCreate(w http.ResponseWriter, r *http.Request, c *call
 		owner = u
 	}
 	o := &org.Organization{ID: in.ID, Name: in.Name, Kind: in.Kind}
-	if err := s.cfg.Orgs.CreateOrganization(r.Context(), o); err != nil {
+	var owners []string
+	if owner != nil {
+		owners = []string{owner.ID}
+	}
+	if err := s.cfg.Orgs.CreateOrganization(r.Context(), o, owners...); err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	if owner != nil {
-		if err := s.cfg.Orgs.SetMembership(r.Context(), org.Membership{User: owner.ID, Org: o.ID, Role: org.RoleOwner}); err != nil {
-			s.Error(w, r, err)
-			return
-		}
 		s.tokens.clear()
 	}
 	writeJSONStatus(w, http.StatusCreated, o)

@@ -7,8 +7,11 @@ import "context"
 // ENOTFOUND, duplicates ECONFLICT, bad fields EINVALID (*cloudtrust.Error).
 type Store interface {
 	// CreateOrganization validates and stores o, assigning ID (when empty)
-	// and CreatedAt.
-	CreateOrganization(ctx context.Context, o *Organization) error
+	// and CreatedAt. The users named in owners (ids) become its owners in
+	// the same transaction: when one does not exist (ENOTFOUND) nothing is
+	// stored, so an organisation handed over at creation is never left
+	// without its owner.
+	CreateOrganization(ctx context.Context, o *Organization, owners ...string) error
 	// Organization returns organisation id.
 	Organization(ctx context.Context, id string) (*Organization, error)
 	// Organizations lists every organisation sorted by name, then id.

@@ -51,7 +51,7 @@ func mustAffect(res sql.Result, what, id string) error {
 }
 
 // CreateOrganization implements org.Store.
-func (s *OrgStore) CreateOrganization(ctx context.Context, o *org.Organization) error {
+func (s *OrgStore) CreateOrganization(ctx context.Context, o *org.Organization, owners ...string) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -64,10 +64,23 @@ func (s *OrgStore) CreateOrganization(ctx context.Context, o *org.Organization) 
 		if cloudtrust.ErrorCode(err) == cloudtrust.ECONFLICT {
 			return cloudtrust.Errorf(cloudtrust.ECONFLICT, "organisation %q already exists", o.ID)
 		}
-		if err == nil {
-			o.CreatedAt = now
+		if err != nil {
+			return err
 		}
-		return err
+		for _, u := range owners {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE id = ?"), u).Scan(&n); err != nil {
+				return translate(err)
+			}
+			if n == 0 {
+				return cloudtrust.Errorf(cloudtrust.ENOTFOUND, "owner: user %q not found", u)
+			}
+			if _, err := s.exec(ctx, tx, "INSERT INTO memberships (user_id, org_id, role) VALUES (?, ?, ?)", u, o.ID, string(org.RoleOwner)); err != nil {
+				return err
+			}
+		}
+		o.CreatedAt = now
+		return nil
 	})
 }
 

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"crypto/sha256"
+	"strings"
 	"testing"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -37,6 +38,25 @@ func TestOrgStore(t *testing.T) {
 		})
 		t.Run("an organisation with an unknown kind is invalid", func(t *testing.T) {
 			wantCode(t, s.CreateOrganization(ctx, &org.Organization{Name: "x", Kind: "bank"}), cloudtrust.EINVALID)
+		})
+		t.Run("an organisation created with an owner has it, in one transaction", func(t *testing.T) {
+			o := &org.Organization{ID: "handed-over", Name: "Handed over", Kind: org.KindProvider}
+			must(t, s.CreateOrganization(ctx, o, bob.ID))
+			members, err := s.Members(ctx, o.ID)
+			must(t, err)
+			if len(members) != 1 || members[0].User != bob.ID || members[0].Role != org.RoleOwner {
+				t.Fatalf("members = %+v", members)
+			}
+			must(t, s.DeleteOrganization(ctx, o.ID))
+		})
+		t.Run("an organisation whose owner does not exist is not created", func(t *testing.T) {
+			err := s.CreateOrganization(ctx, &org.Organization{ID: "orphan", Name: "Orphan", Kind: org.KindProvider}, bob.ID, "no-such-user")
+			wantCode(t, err, cloudtrust.ENOTFOUND)
+			if !strings.Contains(cloudtrust.ErrorMessage(err), "no-such-user") {
+				t.Fatalf("error %q does not name the user", cloudtrust.ErrorMessage(err))
+			}
+			_, err = s.Organization(ctx, "orphan")
+			wantCode(t, err, cloudtrust.ENOTFOUND)
 		})
 		t.Run("an unknown organisation is not found", func(t *testing.T) {
 			_, err := s.Organization(ctx, "nope")

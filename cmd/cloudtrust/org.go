@@ -116,17 +116,13 @@ func runOrgCreate(ctx context.Context, env *Env, args []string) int {
 		}
 		owner = u
 	}
-	if err := oc.store.CreateOrganization(ctx, &o); err != nil {
-		return fail(env, oc.spec, err)
-	}
+	var owners []string
 	if owner != nil {
-		if err := oc.store.SetMembership(ctx, org.Membership{User: owner.ID, Org: o.ID, Role: org.RoleOwner}); err != nil {
-			// Leave no ownerless organisation behind: the command failed.
-			if derr := oc.store.DeleteOrganization(ctx, o.ID); derr != nil {
-				err = fmt.Errorf("%w (and removing organisation %s again failed: %s)", err, o.ID, errText(derr))
-			}
-			return fail(env, oc.spec, err)
-		}
+		owners = []string{owner.ID}
+	}
+	// One transaction: no ownerless organisation is left behind.
+	if err := oc.store.CreateOrganization(ctx, &o, owners...); err != nil {
+		return fail(env, oc.spec, err)
 	}
 	if oc.asJSON {
 		return writeJSONOut(env, oc.spec, o)
