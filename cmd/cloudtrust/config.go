@@ -149,7 +149,7 @@ func parseServeConfig(env *Env, args []string) (cfg serveConfig, done bool, code
 	fs.StringVar(&cfg.XMPPCAFile, "xmpp-ca-file", "", "PEM `file` of extra CA certificates trusted for the XMPP server (STARTTLS is required)")
 	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", 4, "concurrent webhook deliveries")
 	fs.IntVar(&cfg.WebhookQueue, "webhook-queue", 1000, "webhook deliveries held (queued or retrying) before new ones are dead-lettered")
-	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", "", "`file` holding a 32-byte key (raw, 64 hex digits or base64) that encrypts webhook secrets in the database (AES-256-GCM); default: stored in clear")
+	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", "", "`file` holding a 32-byte key (raw, 64 hex digits or base64) that encrypts webhook secrets and federation tokens in the database (AES-256-GCM); default: stored in clear")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "allow webhooks to loopback and private addresses (default: refused, so customers cannot reach the internal network)")
 	fs.DurationVar(&cfg.ResultRetention, "result-retention", 0, "keep result history for this `duration` (by updateTime), e.g. 2160h; 0 keeps it forever")
 	fs.DurationVar(&cfg.RegistryInterval, "registry-interval", time.Minute, "time between two evaluations of the continuous registry entries from the stored CTP results; 0 disables them")
