@@ -259,6 +259,14 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return translate(err)
 	}
+	// A panicking fn must not leave the transaction open: on SQLite it
+	// would hold the one writer connection, and every later write would wait.
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err

@@ -1,5 +1,10 @@
 package sqldb
 
+import (
+	"context"
+	"database/sql"
+)
+
 // SetRegistryRefreshRows sets how many rows s refreshes per transaction
 // (tests cross the batch boundary with few entries).
 func SetRegistryRefreshRows(s *RegistryStore, n int) { s.refreshRows = n }
@@ -7,3 +12,7 @@ func SetRegistryRefreshRows(s *RegistryStore, n int) { s.refreshRows = n }
 // SetRegistryRefreshHook sets a function run by s's status refresh between
 // reading the stale rows and rewriting them (tests race a writer there).
 func SetRegistryRefreshHook(s *RegistryStore, fn func()) { s.afterRefreshRead = fn }
+
+// WithTx runs fn in a write transaction of db (tests of the transaction
+// helper itself).
+func WithTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error { return db.withTx(ctx, fn) }
