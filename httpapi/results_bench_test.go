@@ -66,8 +66,18 @@ func ingestBenchServer(s ctp.Store, clock cloudtrust.Clock) (*Server, string) {
 
 // BenchmarkResultHistoryAggregate: 30 days at 1-minute resolution (43,200
 // results) aggregated to 720 one-hour steps through the HTTP handler.
-func BenchmarkResultHistoryAggregate(b *testing.B) {
-	db := testkit.MustOpenDB(b, "sqlite")
+func BenchmarkResultHistoryAggregate(b *testing.B) { benchResultHistory(b, "sqlite", false) }
+
+// BenchmarkResultHistoryAggregatePostgres is the same query on PostgreSQL
+// with the results as rows, and ...Compacted with them packed into chunks
+// (serve --compact-after).
+func BenchmarkResultHistoryAggregatePostgres(b *testing.B) { benchResultHistory(b, "postgres", false) }
+func BenchmarkResultHistoryAggregatePostgresCompacted(b *testing.B) {
+	benchResultHistory(b, "postgres", true)
+}
+
+func benchResultHistory(b *testing.B, dialect string, compact bool) {
+	db := testkit.MustOpenDB(b, dialect)
 	start := time.Date(2026, 10, 29, 0, 0, 0, 0, time.UTC)
 	clock := cloudtrust.NewFakeClock(start.Add(30 * 24 * time.Hour))
 	s := sqldb.NewCTPStore(db, clock)
@@ -82,6 +92,11 @@ func BenchmarkResultHistoryAggregate(b *testing.B) {
 		}
 		if _, err := s.ApplyBatch(context.Background(), items, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+	if compact {
+		if n, err := s.CompactResults(context.Background(), clock.Now(), 0); err != nil || n != 43200 {
+			b.Fatalf("compacted %d: %v", n, err)
 		}
 	}
 	path := "/api/v1/measurements/" + id + "/results?from=2026-10-29T00:00:00Z&to=2026-11-28T00:00:00Z&step=1h"
@@ -197,6 +212,24 @@ func benchResultIngest(b *testing.B, dialect string, clients int) {
 				b.ReportMetric(float64(size-heap)/float64(count), "index-bytes/result")
 			}
 		}
+	}
+	if dialect == "postgres" && count > 0 {
+		// The same results packed into chunks (serve --compact-after):
+		// what the history costs once older than the compaction age.
+		if _, err := s.CompactResults(context.Background(), start.Add(1000*time.Hour), 0); err != nil {
+			b.Fatal(err)
+		}
+		db.SQL().Exec("VACUUM ANALYZE results")
+		db.SQL().Exec("VACUUM ANALYZE result_chunks")
+		var packed, elems int64
+		if err := db.SQL().QueryRow("SELECT pg_total_relation_size('results') + pg_total_relation_size('result_chunks')").Scan(&packed); err != nil {
+			b.Fatal(err)
+		}
+		db.SQL().QueryRow("SELECT coalesce(sum(cardinality(times)), 0) FROM result_chunks").Scan(&elems)
+		if elems != count {
+			b.Fatalf("%d results compacted, %d stored", elems, count)
+		}
+		b.ReportMetric(float64(packed)/float64(count), "compacted-bytes/result")
 	}
 	if dialect == "sqlite" {
 		cpu0 := processCPU()

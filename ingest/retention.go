@@ -40,7 +40,31 @@ type Retention struct {
 	DownsampleAfter time.Duration
 	DownsampleStep  time.Duration
 	Rollups         RollupStore
-	Logger          *slog.Logger
+	// CompactAfter, when positive, has Compactor pack the results older
+	// than it into its compact layout (see CompactOnce).
+	CompactAfter time.Duration
+	Compactor    Compactor
+	Logger       *slog.Logger
+}
+
+// Compactor packs result history into a denser layout; sqldb.CTPStore
+// implements it (on PostgreSQL, table result_chunks, migration 0770; a
+// no-op on SQLite, whose layout is already compact). Readers of the
+// history see the same results before and after.
+type Compactor interface {
+	// CompactResults moves the results with updateTime before cutoff into
+	// the compact layout, in transactions of at most batch results each,
+	// and returns how many it moved.
+	CompactResults(ctx context.Context, cutoff time.Time, batch int) (int, error)
+}
+
+// CompactOnce packs the results older than CompactAfter and returns how
+// many it moved. It does nothing when compaction is off.
+func (r *Retention) CompactOnce(ctx context.Context) (int, error) {
+	if r.CompactAfter <= 0 || r.Compactor == nil {
+		return 0, nil
+	}
+	return r.Compactor.CompactResults(ctx, r.now().Add(-r.CompactAfter), r.batch())
 }
 
 // DownsampleOnce folds the results older than DownsampleAfter into
@@ -108,6 +132,11 @@ func (r *Retention) Run(ctx context.Context) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if n, err := r.CompactOnce(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("compacting result history failed", "err", err)
+		} else if n > 0 {
+			logger.Info("compacted result history", "results", n)
+		}
 		if n, err := r.DownsampleOnce(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("downsampling result history failed", "err", err)
 		} else if n > 0 {

@@ -3,6 +3,9 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"time"
+
+	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
 // SetRegistryRefreshRows sets how many rows s refreshes per transaction
@@ -16,3 +19,13 @@ func SetRegistryRefreshHook(s *RegistryStore, fn func()) { s.afterRefreshRead = 
 // WithTx runs fn in a write transaction of db (tests of the transaction
 // helper itself).
 func WithTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error { return db.withTx(ctx, fn) }
+
+// PreviousResult is the registry's read of the latest stored result of a
+// measurement before a time (rows and compacted chunks).
+func PreviousResult(ctx context.Context, db *DB, measurementID string, before time.Time) (*ctp.StoredResult, error) {
+	var seq int64
+	if err := db.db.QueryRowContext(ctx, db.d.rebind("SELECT seq FROM measurements WHERE id = ?"), measurementID).Scan(&seq); err != nil {
+		return nil, err
+	}
+	return db.readPrevious(ctx, seq, clampNanos(before))
+}

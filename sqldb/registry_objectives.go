@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/ctp"
@@ -97,46 +96,10 @@ func (s *RegistryObjectives) viewObjectives(ctx context.Context, view string) ([
 	return out, translate(rows.Err())
 }
 
-func scanStored(rows interface{ Scan(...any) error }) (ctp.StoredResult, error) {
-	var (
-		ut, ra    int64
-		value     []byte
-		auth, sig sql.NullString
-	)
-	if err := rows.Scan(&ut, &ra, &value, &auth, &sig); err != nil {
-		return ctp.StoredResult{}, err
-	}
-	return ctp.StoredResult{UpdateTime: time.Unix(0, ut).UTC(), ReceivedAt: time.Unix(0, ra).UTC(), Value: value,
-		AuthorityID: stringPtr(auth), Signature: stringPtr(sig)}, nil
-}
-
 func (s *RegistryObjectives) results(ctx context.Context, seq, lo, hi int64) ([]ctp.StoredResult, error) {
-	rows, err := s.db.db.QueryContext(ctx, s.q(`SELECT update_time, received_at, value, authority_id, signature FROM results
-		WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? ORDER BY update_time LIMIT ?`), seq, lo, hi, MaxObjectiveResults)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []ctp.StoredResult
-	for rows.Next() {
-		r, err := scanStored(rows)
-		if err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err())
+	return s.db.readHistory(ctx, seq, lo, hi, MaxObjectiveResults)
 }
 
 func (s *RegistryObjectives) previous(ctx context.Context, seq, lo int64) (*ctp.StoredResult, error) {
-	row := s.db.db.QueryRowContext(ctx, s.q(`SELECT update_time, received_at, value, authority_id, signature FROM results
-		WHERE measurement_seq = ? AND update_time < ? ORDER BY update_time DESC LIMIT 1`), seq, lo)
-	r, err := scanStored(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, translate(err)
-	}
-	return &r, nil
+	return s.db.readPrevious(ctx, seq, lo)
 }

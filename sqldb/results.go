@@ -772,29 +772,7 @@ func (s *CTPStore) Results(ctx context.Context, measurementID string, from, to t
 	if err := s.queryRow(ctx, s.db.db, "SELECT seq FROM measurements WHERE id = ?", measurementID).Scan(&seq); err != nil {
 		return nil, notFound(err, "measurement", measurementID)
 	}
-	lo, hi := clampNanos(from), clampNanos(to)
-	rows, err := s.query(ctx, s.db.db, `SELECT update_time, received_at, value, authority_id, signature FROM results
-		WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? ORDER BY update_time LIMIT ?`, seq, lo, hi, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	out := make([]ctp.StoredResult, 0, min(limit, 4096))
-	for rows.Next() {
-		var (
-			ut, ra    int64
-			value     []byte
-			auth, sig sql.NullString
-		)
-		if err := rows.Scan(&ut, &ra, &value, &auth, &sig); err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, ctp.StoredResult{
-			UpdateTime: time.Unix(0, ut).UTC(), ReceivedAt: time.Unix(0, ra).UTC(),
-			Value: value, AuthorityID: stringPtr(auth), Signature: stringPtr(sig),
-		})
-	}
-	return out, translate(rows.Err())
+	return s.db.readHistory(ctx, seq, clampNanos(from), clampNanos(to), limit)
 }
 
 // ResultBuckets implements ctp.ResultStore.
@@ -815,10 +793,16 @@ func (s *CTPStore) ResultBuckets(ctx context.Context, measurementID string, from
 		err  error
 	)
 	if s.d.name == "postgres" {
-		rows, err = s.query(ctx, s.db.db, `SELECT (update_time - ?) / ? AS b, count(*), string_agg(value, ','), max(update_time),
-			(array_agg(value ORDER BY update_time DESC))[1] FROM results
-			WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? GROUP BY b ORDER BY b`,
-			lo, int64(step), seq, lo, hi)
+		// Rows of results and compacted chunk elements; a row wins over
+		// an element with the same time (results_chunks.go).
+		rows, err = s.db.db.QueryContext(ctx, `WITH pts AS (SELECT DISTINCT ON (t) t, v FROM (
+				SELECT update_time AS t, value AS v, 0 AS src FROM results
+					WHERE measurement_seq = $1 AND update_time >= $2 AND update_time < $3
+				UNION ALL
+				SELECT e.t, e.v, 1 FROM (`+chunkElems(chunksFrom+" AND u.t >= $2 AND u.t < $3")+`) AS e
+			) AS h ORDER BY t, src)
+			SELECT (t - $2) / $4 AS b, count(*), string_agg(v, ','), max(t), (array_agg(v ORDER BY t DESC))[1]
+			FROM pts GROUP BY b ORDER BY b`, seq, lo, hi, int64(step))
 	} else {
 		steps := (hi - lo + int64(step) - 1) / int64(step)
 		const rng = "measurement_seq = ?1 AND update_time >= ?2 + s.i * ?3 AND update_time < min(?2 + (s.i + 1) * ?3, ?4)"
@@ -912,6 +896,13 @@ func (s *CTPStore) PruneResults(ctx context.Context, cutoff time.Time, batch int
 					break
 				}
 				if err := ctx.Err(); err != nil {
+					return total, err
+				}
+			}
+			if s.d.name == "postgres" {
+				n, err := s.pruneChunks(ctx, q, cut, batch)
+				total += n
+				if err != nil {
 					return total, err
 				}
 			}

@@ -70,9 +70,9 @@ func (s *CTPStore) DownsampleResults(ctx context.Context, cutoff time.Time, step
 	total := 0
 	err := s.eachMeasurementSeq(ctx, func(seq int64) error {
 		for {
-			n, err := s.downsampleChunk(ctx, seq, cut, step, batch)
+			n, more, err := s.downsampleChunk(ctx, seq, cut, step, batch)
 			total += n
-			if err != nil || n < batch {
+			if err != nil || !more {
 				return err
 			}
 			if err := ctx.Err(); err != nil {
@@ -84,32 +84,16 @@ func (s *CTPStore) DownsampleResults(ctx context.Context, cutoff time.Time, step
 }
 
 // downsampleChunk folds at most batch results of one measurement in one
-// transaction.
-func (s *CTPStore) downsampleChunk(ctx context.Context, seq, cut int64, step time.Duration, batch int) (int, error) {
-	n := 0
+// transaction and reports whether more may be left. On PostgreSQL the rows
+// before the cutoff are first compacted into chunks (which drops a
+// compacted element that a later row with the same time replaces), and
+// the chunks' elements before the cutoff are folded.
+func (s *CTPStore) downsampleChunk(ctx context.Context, seq, cut int64, step time.Duration, batch int) (int, bool, error) {
+	n, more := 0, false
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		n = 0
-		if s.d.name == "postgres" {
-			if _, err := s.exec(ctx, tx, "SELECT pg_advisory_xact_lock(710, CAST(? % 2147483647 AS integer))", seq); err != nil {
-				return translate(err)
-			}
-		}
-		rows, err := s.query(ctx, tx, `DELETE FROM results WHERE measurement_seq = ? AND update_time < ? AND update_time <= (
-			SELECT max(update_time) FROM (SELECT update_time FROM results WHERE measurement_seq = ? AND update_time < ?
-			ORDER BY update_time LIMIT ?) AS oldest) RETURNING update_time, value`, seq, cut, seq, cut, batch)
-		if err != nil {
-			return translate(err)
-		}
+		n, more = 0, false
 		fresh := map[int64]*ingest.Bucket{}
-		for rows.Next() {
-			var (
-				ut    int64
-				value []byte
-			)
-			if err := rows.Scan(&ut, &value); err != nil {
-				rows.Close()
-				return translate(err)
-			}
+		add := func(ut int64, value []byte) {
 			t := time.Unix(0, ut).UTC()
 			start := ingest.BucketStart(t, step)
 			b := fresh[start.UnixNano()]
@@ -120,9 +104,45 @@ func (s *CTPStore) downsampleChunk(ctx context.Context, seq, cut int64, step tim
 			b.Add(t, value)
 			n++
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return translate(err)
+		if s.d.name == "postgres" {
+			if _, err := tx.ExecContext(ctx, chunkLock, seq); err != nil {
+				return translate(err)
+			}
+			moved, err := s.compactRows(ctx, tx, seq, cut, batch)
+			if err != nil {
+				return err
+			}
+			elems, left, err := s.takeChunkedBefore(ctx, tx, seq, cut, max(1, batch/chunkMax))
+			if err != nil {
+				return err
+			}
+			for _, e := range elems {
+				add(e.t, []byte(e.v))
+			}
+			more = moved == batch || left
+		} else {
+			rows, err := s.query(ctx, tx, `DELETE FROM results WHERE measurement_seq = ? AND update_time < ? AND update_time <= (
+				SELECT max(update_time) FROM (SELECT update_time FROM results WHERE measurement_seq = ? AND update_time < ?
+				ORDER BY update_time LIMIT ?) AS oldest) RETURNING update_time, value`, seq, cut, seq, cut, batch)
+			if err != nil {
+				return translate(err)
+			}
+			for rows.Next() {
+				var (
+					ut    int64
+					value []byte
+				)
+				if err := rows.Scan(&ut, &value); err != nil {
+					rows.Close()
+					return translate(err)
+				}
+				add(ut, value)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return translate(err)
+			}
+			more = n == batch
 		}
 		starts := make([]int64, 0, len(fresh))
 		for k := range fresh {
@@ -162,9 +182,9 @@ func (s *CTPStore) downsampleChunk(ctx context.Context, seq, cut int64, step tim
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return n, nil
+	return n, more, nil
 }
 
 // ResultRollups implements ingest.RollupStore.

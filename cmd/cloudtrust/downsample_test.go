@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 func TestDownsampleFlags(t *testing.T) {
@@ -133,6 +138,73 @@ func TestServeDownsamplesOldResults(t *testing.T) {
 			if c.Min != 1 || c.Max != 5 || c.Avg != 3 || c.Last != 3 || c.Count != 3 {
 				t.Fatalf("column %s: %+v, want min 1 max 5 avg 3 last 3 count 3", name, c)
 			}
+		}
+	})
+}
+
+func TestServeCompactsOldResultsOnPostgres(t *testing.T) {
+	t.Run("results older than --compact-after move into chunks and are still served", func(t *testing.T) {
+		dbURL := testkit.PostgresURL(t)
+		env := []string{"CLOUDTRUST_BOOTSTRAP_TOKEN=" + testAdminToken}
+		s := startServer(t, env, "--database", dbURL, "--compact-after", "1h", "--retention-interval", "50ms")
+		m := buildTree(s, "customer:t", 1).measurements[0]
+		now := time.Now().UTC().Truncate(time.Second)
+		old := now.Add(-48 * time.Hour)
+		lines := []batchLine{{m, 1, old.Add(time.Minute)}, {m, 5, old.Add(2 * time.Minute)}, {m, 3, old.Add(3 * time.Minute)}, {m, 7, now}}
+		if status, err := s.postBatch(testAdminToken, lines); err != nil || status != http.StatusOK {
+			t.Fatalf("POST /api/v1/results: status %d, error %v", status, err)
+		}
+		db, err := sqldb.Open(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var chunked, rows int
+			if err := db.SQL().QueryRow("SELECT coalesce(sum(cardinality(times)), 0) FROM result_chunks").Scan(&chunked); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SQL().QueryRow("SELECT count(*) FROM results").Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			if chunked == 3 && rows == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 30 s: %d results in chunks, %d rows; want 3 and 1 (the recent one)", chunked, rows)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		req, err := http.NewRequest("GET", s.url+"/api/v1/measurements/"+m+"/results?from="+old.Format(time.RFC3339)+"&to="+now.Add(time.Second).Format(time.RFC3339), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+testAdminToken)
+		resp, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		var out struct {
+			Points []struct {
+				Value []map[string]float64 `json:"value"`
+			} `json:"points"`
+		}
+		if err := json.Unmarshal(body, &out); resp.StatusCode != http.StatusOK || err != nil || len(out.Points) != 4 {
+			t.Fatalf("history: status %d %s", resp.StatusCode, body)
+		}
+		var got []float64
+		for _, r := range out.Points {
+			for _, row := range r.Value {
+				for _, v := range row {
+					got = append(got, v)
+				}
+			}
+		}
+		if fmt.Sprint(got) != "[1 5 3 7]" {
+			t.Fatalf("values %v, want [1 5 3 7] (oldest first)", got)
 		}
 	})
 }

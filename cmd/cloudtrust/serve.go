@@ -194,6 +194,9 @@ func startRetention(ctx context.Context, cfg serveConfig, store ctp.Store, clock
 	} else if cfg.DownsampleAfter > 0 {
 		logger.Warn("downsampling disabled: the store keeps no rollups")
 	}
+	if c, ok := store.(ingest.Compactor); ok {
+		r.Compactor, r.CompactAfter = c, cfg.CompactAfter
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
