@@ -784,35 +784,23 @@ func (s *CTPStore) ResultBuckets(ctx context.Context, measurementID string, from
 	if err := s.queryRow(ctx, s.db.db, "SELECT seq FROM measurements WHERE id = ?", measurementID).Scan(&seq); err != nil {
 		return notFound(err, "measurement", measurementID)
 	}
-	// The values are joined in any order; the last one is picked
-	// separately. On SQLite one range scan per step through the primary
-	// key avoids the sort a GROUP BY on an expression costs.
 	lo, hi := clampNanos(from), clampNanos(to)
-	var (
-		rows *sql.Rows
-		err  error
-	)
 	if s.d.name == "postgres" {
-		// Rows of results and compacted chunk elements; a row wins over
-		// an element with the same time (results_chunks.go).
-		rows, err = s.db.db.QueryContext(ctx, `WITH pts AS (SELECT DISTINCT ON (t) t, v FROM (
-				SELECT update_time AS t, value AS v, 0 AS src FROM results
-					WHERE measurement_seq = $1 AND update_time >= $2 AND update_time < $3
-				UNION ALL
-				SELECT e.t, e.v, 1 FROM (`+chunkElems(chunksFrom+" AND u.t >= $2 AND u.t < $3")+`) AS e
-			) AS h ORDER BY t, src)
-			SELECT (t - $2) / $4 AS b, count(*), string_agg(v, ','), max(t), (array_agg(v ORDER BY t DESC))[1]
-			FROM pts GROUP BY b ORDER BY b`, seq, lo, hi, int64(step))
-	} else {
-		steps := (hi - lo + int64(step) - 1) / int64(step)
-		const rng = "measurement_seq = ?1 AND update_time >= ?2 + s.i * ?3 AND update_time < min(?2 + (s.i + 1) * ?3, ?4)"
-		rows, err = s.query(ctx, s.db.db, `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?5)
-			SELECT i, n, v, 0, l FROM (SELECT s.i AS i,
-				(SELECT count(*) FROM results WHERE `+rng+`) AS n,
-				(SELECT group_concat(value, ',') FROM results WHERE `+rng+`) AS v,
-				(SELECT value FROM results WHERE `+rng+` ORDER BY update_time DESC LIMIT 1) AS l
-			FROM s) WHERE n > 0 ORDER BY i`, seq, lo, int64(step), hi, steps)
+		// Rows of results and compacted chunks, merged in time order
+		// (results_chunks.go).
+		return s.db.resultBucketsPostgres(ctx, seq, lo, hi, step, fn)
 	}
+	// On SQLite one range scan per step through the primary key avoids
+	// the sort a GROUP BY on an expression costs; the values are joined in
+	// any order and the last one is picked separately.
+	steps := (hi - lo + int64(step) - 1) / int64(step)
+	const rng = "measurement_seq = ?1 AND update_time >= ?2 + s.i * ?3 AND update_time < min(?2 + (s.i + 1) * ?3, ?4)"
+	rows, err := s.query(ctx, s.db.db, `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?5)
+		SELECT i, n, v, 0, l FROM (SELECT s.i AS i,
+			(SELECT count(*) FROM results WHERE `+rng+`) AS n,
+			(SELECT group_concat(value, ',') FROM results WHERE `+rng+`) AS v,
+			(SELECT value FROM results WHERE `+rng+` ORDER BY update_time DESC LIMIT 1) AS l
+		FROM s) WHERE n > 0 ORDER BY i`, seq, lo, int64(step), hi, steps)
 	if err != nil {
 		return translate(err)
 	}

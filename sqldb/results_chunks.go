@@ -5,7 +5,7 @@ package sqldb
 // later moves the rows older than a cutoff into chunks of up to chunkMax
 // results per measurement. Every reader of the history (Results,
 // ResultBuckets, the registry's continuous level) reads both tables through
-// historySQL, where a row of results wins over a chunk element with the
+// eachResult, where a row of results wins over a chunk result with the
 // same updateTime (a late re-send after compaction). SQLite keeps one
 // WITHOUT ROWID row per result, already about 46 bytes, and has no chunks.
 //
@@ -15,11 +15,15 @@ package sqldb
 // once.
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"math"
 	"slices"
 	"time"
 
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/ingest"
 )
@@ -35,110 +39,330 @@ const chunkMax = 1000
 // downsampling, which also rewrites chunks) until the transaction ends.
 const chunkLock = "SELECT pg_advisory_xact_lock(710, CAST($1 % 2147483647 AS integer))"
 
-// histElem is one stored result.
+// histElem is one stored result. v may point into a buffer that the next
+// row or chunk overwrites: stored() copies it.
 type histElem struct {
 	t, r      int64
-	v         string
+	v         []byte
 	auth, sig sql.NullString
 }
 
-func (e histElem) stored() ctp.StoredResult {
+func (e *histElem) stored() ctp.StoredResult {
 	return ctp.StoredResult{UpdateTime: time.Unix(0, e.t).UTC(), ReceivedAt: time.Unix(0, e.r).UTC(),
-		Value: []byte(e.v), AuthorityID: stringPtr(e.auth), Signature: stringPtr(e.sig)}
+		Value: bytes.Clone(e.v), AuthorityID: stringPtr(e.auth), Signature: stringPtr(e.sig)}
 }
 
-// chunkElems is the element list of the chunks selected by the condition
-// cond on result_chunks c (which may use $1 for the measurement), as rows
-// (t, r, v, a, g).
-func chunkElems(cond string) string {
-	return `SELECT u.t, u.r, u.v, u.a, u.g FROM result_chunks c
-		CROSS JOIN LATERAL unnest(c.times, c.received, c.vals, c.authority_ids, c.signatures) AS u(t, r, v, a, g)
-		WHERE c.measurement_seq = $1 AND ` + cond
+// Chunk format (column data): for each result, oldest first,
+//
+//	uvarint  updateTime − previous updateTime (the first: − first_time, so 0)
+//	varint   receivedAt − previous receivedAt (the first: − first_time)
+//	uvarint  length of the value, then the value (compact JSON)
+//	when signed: for the authority and then the signature,
+//	uvarint  0 for none, else length+1, then the text
+//
+// Times are Unix nanoseconds. decodeChunk checks every length and that the
+// chunk holds exactly n results in increasing time order from first_time.
+
+// encodeChunk packs elems (sorted, unique times).
+func encodeChunk(elems []histElem) (data []byte, signed bool) {
+	for i := range elems {
+		signed = signed || elems[i].auth.Valid || elems[i].sig.Valid
+	}
+	first := elems[0].t
+	prevT, prevR := first, first
+	for i := range elems {
+		e := &elems[i]
+		data = binary.AppendUvarint(data, uint64(e.t-prevT))
+		data = binary.AppendVarint(data, e.r-prevR)
+		prevT, prevR = e.t, e.r
+		data = binary.AppendUvarint(data, uint64(len(e.v)))
+		data = append(data, e.v...)
+		if signed {
+			for _, s := range []sql.NullString{e.auth, e.sig} {
+				if !s.Valid {
+					data = binary.AppendUvarint(data, 0)
+					continue
+				}
+				data = binary.AppendUvarint(data, uint64(len(s.String))+1)
+				data = append(data, s.String...)
+			}
+		}
+	}
+	return data, signed
 }
 
-// chunksFrom selects the chunks of measurement $1 that may hold elements in
+// decodeChunk appends the n results packed in data to out; values point
+// into data.
+func decodeChunk(out []histElem, data []byte, first int64, n int, signed bool) ([]histElem, error) {
+	bad := func(what string) error {
+		return cloudtrust.Errorf(cloudtrust.EINTERNAL, "result chunk starting at %d is corrupt: %s", first, what)
+	}
+	prevT, prevR := first, first
+	text := func() ([]byte, error) {
+		l, k := binary.Uvarint(data)
+		if k <= 0 || l > uint64(len(data)-k) {
+			return nil, bad("length")
+		}
+		v := data[k : k+int(l)]
+		data = data[k+int(l):]
+		return v, nil
+	}
+	for i := 0; i < n; i++ {
+		dt, k := binary.Uvarint(data)
+		if k <= 0 || (i > 0 && dt == 0) || dt > math.MaxInt64 || prevT > math.MaxInt64-int64(dt) {
+			return nil, bad("time")
+		}
+		data = data[k:]
+		dr, k := binary.Varint(data)
+		if k <= 0 {
+			return nil, bad("receivedAt")
+		}
+		data = data[k:]
+		e := histElem{t: prevT + int64(dt), r: prevR + dr}
+		prevT, prevR = e.t, e.r
+		v, err := text()
+		if err != nil {
+			return nil, err
+		}
+		e.v = v
+		if signed {
+			for _, dst := range []*sql.NullString{&e.auth, &e.sig} {
+				l, k := binary.Uvarint(data)
+				if k <= 0 || l > uint64(len(data)-k)+1 {
+					return nil, bad("signature")
+				}
+				data = data[k:]
+				if l > 0 {
+					*dst = sql.NullString{String: string(data[:l-1]), Valid: true}
+					data = data[l-1:]
+				}
+			}
+		}
+		out = append(out, e)
+	}
+	if len(data) != 0 {
+		return nil, bad("trailing bytes")
+	}
+	return out, nil
+}
+
+// chunksFrom selects the chunks of measurement $1 that may hold results in
 // [$2, $3): the one holding or preceding $2 and those starting before $3.
 const chunksFrom = `c.first_time < $3 AND c.first_time >= coalesce((SELECT max(first_time) FROM result_chunks
 	WHERE measurement_seq = $1 AND first_time <= $2), $2)`
 
-// historySQL returns the query of measurement $1's results with
-// $2 <= updateTime < $3, oldest first, at most $4 rows, each (t, r, v, a,
-// g, src): src 0 for a row of results, 1 for a chunk element, which the
-// caller drops when the row before it has the same time.
-func (d *dialect) historySQL() string {
-	if d.name != "postgres" {
-		return `SELECT update_time, received_at, value, authority_id, signature, 0 FROM results
-			WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? ORDER BY update_time LIMIT ?`
-	}
-	return `SELECT * FROM (
-		SELECT update_time AS t, received_at AS r, value AS v, authority_id AS a, signature AS g, 0 AS src FROM results
-			WHERE measurement_seq = $1 AND update_time >= $2 AND update_time < $3
+// eachResult calls fn for measurement seq's results with lo <= updateTime
+// < hi, oldest first, until fn returns false; at most limit of them are
+// read. On PostgreSQL one statement reads the rows of results and the
+// chunks in time order (a merge of the two primary keys), and a row wins
+// over a chunk's result with the same time. e.v is valid during the call.
+func (db *DB) eachResult(ctx context.Context, seq, lo, hi int64, limit int64, fn func(e *histElem) bool) error {
+	q := `SELECT 0, update_time, received_at, value, authority_id, signature, 0, false, NULL FROM results
+		WHERE measurement_seq = ? AND update_time >= ? AND update_time < ? ORDER BY update_time LIMIT ?`
+	if db.d.name == "postgres" {
+		// A chunk holds at least one result in range, but the first.
+		q = `(SELECT 0 AS k, update_time AS t, received_at, value, authority_id, signature, 0 AS n, false AS signed, CAST(NULL AS BYTEA) AS data
+			FROM results WHERE measurement_seq = $1 AND update_time >= $2 AND update_time < $3 ORDER BY update_time LIMIT $4)
 		UNION ALL
-		SELECT e.*, 1 FROM (` + chunkElems(chunksFrom+" AND u.t >= $2 AND u.t < $3") + `) AS e
-	) AS h ORDER BY t, src LIMIT $4`
+		(SELECT 1, first_time, CAST(0 AS BIGINT), NULL, NULL, NULL, n, signed, data FROM result_chunks c
+			WHERE c.measurement_seq = $1 AND ` + chunksFrom + ` ORDER BY first_time LIMIT $5)
+		ORDER BY t`
+	}
+	args := []any{seq, lo, hi, limit}
+	if db.d.name == "postgres" {
+		args = append(args, min(limit, math.MaxInt64-1)+1)
+	}
+	rows, err := db.db.QueryContext(ctx, db.d.rebind(q), args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	var (
+		pend    []histElem // the current chunk's results not yet passed on
+		pi      int
+		buf     []byte // the current chunk's data
+		lastRow int64
+		hadRow  bool
+		stopped bool
+		sent    int64
+	)
+	emit := func(e *histElem) {
+		if !stopped {
+			sent++
+			stopped = !fn(e) || sent >= limit
+		}
+	}
+	for rows.Next() && !stopped {
+		var (
+			kind, n int
+			e       histElem
+			signed  bool
+			data    sql.RawBytes
+		)
+		if err := rows.Scan(&kind, &e.t, &e.r, (*sql.RawBytes)(&e.v), &e.auth, &e.sig, &n, &signed, &data); err != nil {
+			return translate(err)
+		}
+		if kind == 0 {
+			for ; pi < len(pend) && pend[pi].t < e.t && !stopped; pi++ {
+				emit(&pend[pi])
+			}
+			if pi < len(pend) && pend[pi].t == e.t {
+				pi++ // replaced by the row
+			}
+			emit(&e)
+			lastRow, hadRow = e.t, true
+			continue
+		}
+		// Chunks do not overlap: the previous one ends before this one.
+		for ; pi < len(pend) && !stopped; pi++ {
+			emit(&pend[pi])
+		}
+		buf = append(buf[:0], data...)
+		if pend, err = decodeChunk(pend[:0], buf, e.t, n, signed); err != nil {
+			return err
+		}
+		pi = 0
+		for pi < len(pend) && (pend[pi].t < lo || (hadRow && pend[pi].t == lastRow)) {
+			pi++
+		}
+		for len(pend) > 0 && pend[len(pend)-1].t >= hi {
+			pend = pend[:len(pend)-1]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	for ; pi < len(pend) && !stopped; pi++ {
+		emit(&pend[pi])
+	}
+	return nil
 }
 
 // readHistory returns measurement seq's results with lo <= updateTime < hi,
 // oldest first, at most limit.
 func (db *DB) readHistory(ctx context.Context, seq, lo, hi int64, limit int) ([]ctp.StoredResult, error) {
-	// A time appears at most twice (a row and a chunk element).
-	rows, err := db.db.QueryContext(ctx, db.d.rebind(db.d.historySQL()), seq, lo, hi, 2*int64(limit))
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
 	out := make([]ctp.StoredResult, 0, min(limit, 4096))
-	prev := int64(-1 << 63)
-	first := true
-	for rows.Next() && len(out) < limit {
-		var (
-			e   histElem
-			src int
-		)
-		if err := rows.Scan(&e.t, &e.r, &e.v, &e.auth, &e.sig, &src); err != nil {
-			return nil, translate(err)
-		}
-		if !first && e.t == prev {
-			continue // the chunk's copy of a re-sent result
-		}
-		first, prev = false, e.t
-		out = append(out, e.stored())
+	if limit <= 0 {
+		return out, nil
 	}
-	return out, translate(rows.Err())
+	err := db.eachResult(ctx, seq, lo, hi, int64(limit), func(e *histElem) bool {
+		out = append(out, e.stored())
+		return true
+	})
+	return out, err
+}
+
+// resultBucketsPostgres is ResultBuckets on PostgreSQL: when no chunk
+// holds results in the range, PostgreSQL aggregates the rows; otherwise
+// the results are read in time order and grouped here (decoding a chunk
+// is cheaper than reading its results as rows).
+func (db *DB) resultBucketsPostgres(ctx context.Context, seq, lo, hi int64, step time.Duration, fn func(int64, int, []byte, []byte) error) error {
+	var one int
+	err := db.db.QueryRowContext(ctx, "SELECT 1 FROM result_chunks c WHERE c.measurement_seq = $1 AND "+chunksFrom+" LIMIT 1", seq, lo, hi).Scan(&one)
+	if err == sql.ErrNoRows {
+		rows, err := db.db.QueryContext(ctx, `SELECT (update_time - $2) / $4 AS b, count(*), string_agg(value, ','),
+			(array_agg(value ORDER BY update_time DESC))[1] FROM results
+			WHERE measurement_seq = $1 AND update_time >= $2 AND update_time < $3 GROUP BY b ORDER BY b`, seq, lo, hi, int64(step))
+		if err != nil {
+			return translate(err)
+		}
+		defer rows.Close()
+		var (
+			b, n         int64
+			values, last sql.RawBytes
+		)
+		for rows.Next() {
+			if err := rows.Scan(&b, &n, &values, &last); err != nil {
+				return translate(err)
+			}
+			if err := fn(b, int(n), values, last); err != nil {
+				return err
+			}
+		}
+		return translate(rows.Err())
+	}
+	if err != nil {
+		return translate(err)
+	}
+	var (
+		cur          int64 = -1
+		n            int
+		values, last []byte
+		ferr         error
+	)
+	flush := func() bool {
+		if n > 0 {
+			ferr = fn(cur, n, values, last)
+		}
+		n, values = 0, values[:0]
+		return ferr == nil
+	}
+	err = db.eachResult(ctx, seq, lo, hi, math.MaxInt64, func(e *histElem) bool {
+		if i := (e.t - lo) / int64(step); i != cur {
+			if !flush() {
+				return false
+			}
+			cur = i
+		}
+		if n > 0 {
+			values = append(values, ',')
+		}
+		values = append(values, e.v...)
+		last = append(last[:0], e.v...)
+		n++
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if ferr == nil {
+		flush()
+	}
+	return ferr
 }
 
 // readPrevious returns measurement seq's latest result before lo, nil when
 // there is none.
 func (db *DB) readPrevious(ctx context.Context, seq, lo int64) (*ctp.StoredResult, error) {
-	q := `SELECT update_time, received_at, value, authority_id, signature FROM results
-		WHERE measurement_seq = ? AND update_time < ? ORDER BY update_time DESC LIMIT 1`
-	if db.d.name == "postgres" {
-		// The chunk with the latest first_time before lo holds the latest
-		// element before lo (its first one is).
-		q = `SELECT * FROM (
-			(SELECT update_time AS t, received_at, value, authority_id, signature, 0 AS src FROM results
-				WHERE measurement_seq = $1 AND update_time < $2 ORDER BY update_time DESC LIMIT 1)
-			UNION ALL
-			(SELECT e.*, 1 FROM (` + chunkElems(`c.first_time = (SELECT max(first_time) FROM result_chunks
-				WHERE measurement_seq = $1 AND first_time < $2) AND u.t < $2`) + `) AS e ORDER BY e.t DESC LIMIT 1)
-		) AS h ORDER BY t DESC, src LIMIT 1`
+	var row *ctp.StoredResult
+	var e histElem
+	err := db.db.QueryRowContext(ctx, db.d.rebind(`SELECT update_time, received_at, value, authority_id, signature FROM results
+		WHERE measurement_seq = ? AND update_time < ? ORDER BY update_time DESC LIMIT 1`), seq, lo).Scan(&e.t, &e.r, &e.v, &e.auth, &e.sig)
+	switch {
+	case err == nil:
+		r := e.stored()
+		row = &r
+	case err != sql.ErrNoRows:
+		return nil, translate(err)
 	}
+	if db.d.name != "postgres" {
+		return row, nil
+	}
+	// The chunk with the latest first_time before lo holds the latest
+	// compacted result before lo.
 	var (
-		e   histElem
-		src int
+		first  int64
+		n      int
+		signed bool
+		data   []byte
 	)
-	dest := []any{&e.t, &e.r, &e.v, &e.auth, &e.sig}
-	if db.d.name == "postgres" {
-		dest = append(dest, &src)
-	}
-	err := db.db.QueryRowContext(ctx, db.d.rebind(q), seq, lo).Scan(dest...)
+	err = db.db.QueryRowContext(ctx, `SELECT first_time, n, signed, data FROM result_chunks
+		WHERE measurement_seq = $1 AND first_time < $2 ORDER BY first_time DESC LIMIT 1`, seq, lo).Scan(&first, &n, &signed, &data)
 	if err == sql.ErrNoRows {
-		return nil, nil
+		return row, nil
 	}
 	if err != nil {
 		return nil, translate(err)
 	}
-	r := e.stored()
+	elems, err := decodeChunk(nil, data, first, n, signed)
+	if err != nil {
+		return nil, err
+	}
+	k, _ := slices.BinarySearchFunc(elems, lo, func(e histElem, t int64) int { return cmpInt64(e.t, t) })
+	if k == 0 || (row != nil && row.UpdateTime.UnixNano() >= elems[k-1].t) {
+		return row, nil
+	}
+	r := elems[k-1].stored()
 	return &r, nil
 }
 
@@ -210,7 +434,7 @@ func (s *CTPStore) compactRows(ctx context.Context, tx *sql.Tx, seq, cut int64, 
 // and written again in chunks of chunkMax.
 func (s *CTPStore) mergeIntoChunks(ctx context.Context, tx *sql.Tx, seq int64, fresh []histElem) error {
 	lo, hi := fresh[0].t, fresh[len(fresh)-1].t
-	rows, err := tx.QueryContext(ctx, `SELECT first_time, last_time, cardinality(times) FROM result_chunks c
+	rows, err := tx.QueryContext(ctx, `SELECT first_time, last_time, n FROM result_chunks c
 		WHERE measurement_seq = $1 AND `+chunksFrom+` ORDER BY first_time`, seq, lo, hi+1)
 	if err != nil {
 		return translate(err)
@@ -242,15 +466,39 @@ func (s *CTPStore) mergeIntoChunks(ctx context.Context, tx *sql.Tx, seq int64, f
 }
 
 // takeChunks deletes the chunks of measurement seq that start at firsts and
-// returns their elements, oldest first.
+// returns their results, oldest first.
 func (s *CTPStore) takeChunks(ctx context.Context, tx *sql.Tx, seq int64, firsts []int64) ([]histElem, error) {
-	rows, err := tx.QueryContext(ctx, `WITH gone AS (DELETE FROM result_chunks WHERE measurement_seq = $1 AND first_time = ANY($2) RETURNING *)
-		SELECT u.t, u.r, u.v, u.a, u.g FROM gone c
-		CROSS JOIN LATERAL unnest(c.times, c.received, c.vals, c.authority_ids, c.signatures) AS u(t, r, v, a, g) ORDER BY u.t`, seq, firsts)
+	rows, err := tx.QueryContext(ctx, `DELETE FROM result_chunks WHERE measurement_seq = $1 AND first_time = ANY($2)
+		RETURNING first_time, n, signed, data`, seq, firsts)
 	if err != nil {
 		return nil, translate(err)
 	}
-	return scanElems(rows)
+	defer rows.Close()
+	type chunk struct {
+		first  int64
+		n      int
+		signed bool
+		data   []byte
+	}
+	var chunks []chunk
+	for rows.Next() {
+		var c chunk
+		if err := rows.Scan(&c.first, &c.n, &c.signed, &c.data); err != nil {
+			return nil, translate(err)
+		}
+		chunks = append(chunks, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	slices.SortFunc(chunks, func(a, b chunk) int { return cmpInt64(a.first, b.first) })
+	var out []histElem
+	for _, c := range chunks {
+		if out, err = decodeChunk(out, c.data, c.first, c.n, c.signed); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // scanElems reads rows of (t, r, v, a, g) and closes them.
@@ -290,28 +538,13 @@ func mergeElems(older, newer []histElem) []histElem {
 }
 
 // writeChunks stores elems (sorted, unique times, no chunk of the
-// measurement overlapping them) as chunks of at most chunkMax elements.
+// measurement overlapping them) as chunks of at most chunkMax results.
 func writeChunks(ctx context.Context, tx *sql.Tx, seq int64, elems []histElem) error {
 	for lo := 0; lo < len(elems); lo += chunkMax {
 		part := elems[lo:min(lo+chunkMax, len(elems))]
-		times, received, vals := make([]int64, len(part)), make([]int64, len(part)), make([]string, len(part))
-		auths, sigs := make([]*string, len(part)), make([]*string, len(part))
-		anyAuth, anySig := false, false
-		for i, e := range part {
-			times[i], received[i], vals[i] = e.t, e.r, e.v
-			auths[i], sigs[i] = stringPtr(e.auth), stringPtr(e.sig)
-			anyAuth, anySig = anyAuth || e.auth.Valid, anySig || e.sig.Valid
-		}
-		var a, g any // NULL when no element has one: a null bit instead of an array
-		if anyAuth {
-			a = auths
-		}
-		if anySig {
-			g = sigs
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO result_chunks (measurement_seq, first_time, last_time, times, received, vals, authority_ids, signatures)
-			VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS TEXT[]), CAST($8 AS TEXT[]))`,
-			seq, times[0], times[len(times)-1], times, received, vals, a, g); err != nil {
+		data, signed := encodeChunk(part)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO result_chunks (measurement_seq, first_time, last_time, n, signed, data)
+			VALUES ($1, $2, $3, $4, $5, $6)`, seq, part[0].t, part[len(part)-1].t, len(part), signed, data); err != nil {
 			return translate(err)
 		}
 	}
@@ -374,7 +607,7 @@ func (s *CTPStore) pruneChunks(ctx context.Context, seq, cut int64, batch int) (
 			}
 			rows, err := tx.QueryContext(ctx, `DELETE FROM result_chunks WHERE measurement_seq = $1 AND first_time IN (
 				SELECT first_time FROM result_chunks WHERE measurement_seq = $1 AND last_time < $2 ORDER BY first_time LIMIT $3)
-				RETURNING cardinality(times)`, seq, cut, per)
+				RETURNING n`, seq, cut, per)
 			if err != nil {
 				return translate(err)
 			}

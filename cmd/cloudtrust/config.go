@@ -159,7 +159,7 @@ func parseServeConfig(env *Env, args []string) (cfg serveConfig, done bool, code
 	fs.Var(dayDuration{&cfg.DownsampleAfter}, "downsample-after", "replace results older than this `duration` (e.g. 7d) by --downsample-step aggregates; 0 keeps raw results")
 	fs.Var(dayDuration{&cfg.DownsampleStep}, "downsample-step", "bucket `duration` of downsampled results (e.g. 1h); needs --downsample-after")
 	cfg.CompactAfter = time.Hour
-	fs.Var(dayDuration{&cfg.CompactAfter}, "compact-after", "on PostgreSQL, pack results older than this `duration` into chunks of 1,000 per measurement (≈ 30 instead of ≈ 110 bytes each); 0 disables; no effect on SQLite")
+	fs.Var(dayDuration{&cfg.CompactAfter}, "compact-after", "on PostgreSQL, pack results older than this `duration` into chunks of 1,000 per measurement (≈ 6 instead of ≈ 110 bytes each); 0 disables; no effect on SQLite")
 	fs.IntVar(&cfg.IngestConcurrency, "ingest-concurrency", 2, "batches POST /api/v1/results processes at once; more get 429 with Retry-After")
 	fs.IntVar(&cfg.IngestMaxLines, "ingest-max-lines", 10000, "most lines in one batch of POST /api/v1/results (more → 413)")
 	fs.Int64Var(&cfg.IngestMaxBytes, "ingest-max-bytes", 16<<20, "largest batch body of POST /api/v1/results, in `bytes` (larger → 413)")

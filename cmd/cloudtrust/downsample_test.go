@@ -162,7 +162,7 @@ func TestServeCompactsOldResultsOnPostgres(t *testing.T) {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			var chunked, rows int
-			if err := db.SQL().QueryRow("SELECT coalesce(sum(cardinality(times)), 0) FROM result_chunks").Scan(&chunked); err != nil {
+			if err := db.SQL().QueryRow("SELECT coalesce(sum(n), 0) FROM result_chunks").Scan(&chunked); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.SQL().QueryRow("SELECT count(*) FROM results").Scan(&rows); err != nil {
