@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -208,20 +209,33 @@ func resultObject(body []byte) []byte {
 // Errors are EINVALID naming the field; nothing must be written then. The
 // batch ingest path calls it too.
 func (s *Server) VerifyResultSignature(r *http.Request, raw []byte, res *ctp.Result) error {
+	var keys keyLookup
+	if s.cfg.Keys != nil {
+		keys = s.cfg.Keys.Keys
+	}
+	return s.verifyResultSignature(r, raw, res, keys)
+}
+
+// keyLookup returns the keys of an authority.
+type keyLookup func(ctx context.Context, authorityID string) ([]*signing.Key, error)
+
+// verifyResultSignature is VerifyResultSignature with the keys read by
+// keys (nil: no key registry); batch ingest passes a per-batch cache.
+func (s *Server) verifyResultSignature(r *http.Request, raw []byte, res *ctp.Result, lookup keyLookup) error {
 	if res.Signature == nil || *res.Signature == "" {
 		return nil
 	}
 	if res.AuthorityID == nil || *res.AuthorityID == "" {
 		return fieldf("result.authorityId", "must be non-empty when a signature is given (§4.2.6)")
 	}
-	if s.cfg.Keys == nil {
+	if lookup == nil {
 		return fieldf("result.signature", "this server has no key registry, so signed results cannot be verified")
 	}
 	payload, err := signing.CanonicalPayload(raw)
 	if err != nil {
 		return err
 	}
-	keys, err := s.cfg.Keys.Keys(r.Context(), *res.AuthorityID)
+	keys, err := lookup(r.Context(), *res.AuthorityID)
 	if err != nil {
 		return err
 	}

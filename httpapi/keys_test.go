@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,12 +10,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/signing"
 	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
@@ -215,4 +219,54 @@ func TestAuthorityKeyAPI(t *testing.T) {
 // database itself for the stores env does not wire.
 func forEachDBWithDB(t *testing.T, fn func(t *testing.T, e *env, db *sqldb.DB)) {
 	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) { fn(t, newEnv(t, db), db) })
+}
+
+// countingKeys counts the reads of authority keys.
+type countingKeys struct {
+	signing.KeyStore
+	reads atomic.Int64
+}
+
+func (c *countingKeys) Keys(ctx context.Context, authorityID string) ([]*signing.Key, error) {
+	c.reads.Add(1)
+	return c.KeyStore.Keys(ctx, authorityID)
+}
+
+func TestBatchReadsAuthorityKeysOncePerBatch(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	forEachDBWithDB(t, func(t *testing.T, e *env, db *sqldb.DB) {
+		keys := &countingKeys{KeyStore: db.Keys()}
+		withDelivery(e, db, func(c *Config) { c.Keys = keys })
+		tr := e.tree()
+		e.must(201, "POST", "/api/v1/authorities/agent-rsa/keys", adminToken, map[string]any{"pem": pemOf(t, &rsaKey.PublicKey)})
+		e.must(201, "POST", "/api/v1/authorities/agent-ec/keys", adminToken, map[string]any{"pem": pemOf(t, &ecKey.PublicKey)})
+		var body strings.Builder
+		for i := range 60 {
+			authority, alg, key := "agent-rsa", jose.RS256, any(rsaKey)
+			if i%3 == 0 {
+				authority, alg, key = "agent-ec", jose.ES256, any(ecKey)
+			}
+			at := fmt.Sprintf("2026-11-28T10:%02d:00Z", i)
+			payload := fmt.Sprintf(`{"value":[{"level":%d}],"updateTime":%q,"authorityId":%q}`, i%10, at, authority)
+			fmt.Fprintf(&body, `{"measurement":%q,"result":{"value":[{"level":%d}],"updateTime":%q,"authorityId":%q,"signature":%q}}`+"\n",
+				tr.measurement, i%10, at, authority, sign(t, alg, key, payload, false))
+		}
+		// One line signed by the wrong key is refused alone.
+		bad := `{"value":[{"level":1}],"updateTime":"2026-11-28T11:30:00Z","authorityId":"agent-rsa"}`
+		fmt.Fprintf(&body, `{"measurement":%q,"result":{"value":[{"level":1}],"updateTime":"2026-11-28T11:30:00Z","authorityId":"agent-rsa","signature":%q}}`+"\n",
+			tr.measurement, sign(t, jose.ES256, ecKey, bad, false))
+		keys.reads.Store(0)
+		r := e.doCT("POST", "/api/v1/results", adminToken, body.String(), "application/x-ndjson")
+		if r.status != 207 || !strings.Contains(string(r.body), "line 61") && !strings.Contains(string(r.body), `"line":61`) {
+			t.Fatalf("status %d, want 207 naming line 61\n%.600s", r.status, r.body)
+		}
+		if n := keys.reads.Load(); n != 2 {
+			t.Fatalf("authority keys read %d times for a batch of 61 lines from 2 authorities, want 2", n)
+		}
+		got := e.must(200, "GET", "/api/v1/measurements/"+tr.measurement+"/results?from=2026-11-28T00:00:00Z&to=2026-11-29T00:00:00Z", adminToken, nil)
+		if n := strings.Count(string(got.body), `"signature"`); n != 60 {
+			t.Fatalf("%d signed results stored, want 60", n)
+		}
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/ctpscript"
 	"github.com/cloudtrust/cloudtrust/monitor"
+	"github.com/cloudtrust/cloudtrust/signing"
 )
 
 // IngestConfig tunes the batch ingest endpoint; zero values take the
@@ -386,6 +387,9 @@ type batchChecker struct {
 	lines []int // the lines to check, in order
 	c     *monitor.Conditions
 
+	keyMu sync.Mutex
+	keys  map[string][]*signing.Key // authority keys read by this batch
+
 	cancel context.CancelFunc
 	done   []chan struct{} // closed when chunk k of lines is checked
 	next   atomic.Int64
@@ -433,7 +437,11 @@ func (b *batchChecker) check(i int) {
 	}()
 	res, err := l.in.Result.batchResult(b.now, l.metric)
 	if err == nil && res.Signature != nil && *res.Signature != "" { // resultObject parses the line again
-		err = b.s.VerifyResultSignature(b.r, resultObject(b.raw[i]), res)
+		var lookup keyLookup
+		if b.s.cfg.Keys != nil {
+			lookup = b.authorityKeys
+		}
+		err = b.s.verifyResultSignature(b.r, resultObject(b.raw[i]), res, lookup)
 	}
 	if err != nil {
 		if code := cloudtrust.ErrorCode(err); code == cloudtrust.EINTERNAL || code == cloudtrust.EUNAVAILABLE {
@@ -451,6 +459,25 @@ func (b *batchChecker) check(i int) {
 			l.env = env
 		}
 	}
+}
+
+// authorityKeys reads an authority's keys once per batch: a batch of
+// lines signed by one agent costs one read, not one per line.
+func (b *batchChecker) authorityKeys(ctx context.Context, authority string) ([]*signing.Key, error) {
+	b.keyMu.Lock()
+	defer b.keyMu.Unlock()
+	if keys, ok := b.keys[authority]; ok {
+		return keys, nil
+	}
+	keys, err := b.s.cfg.Keys.Keys(ctx, authority)
+	if err != nil {
+		return nil, err
+	}
+	if b.keys == nil {
+		b.keys = map[string][]*signing.Key{}
+	}
+	b.keys[authority] = keys
+	return keys, nil
 }
 
 // update is the update of the k-th checked line.
