@@ -305,6 +305,31 @@ func (s *OrgStore) UpdateUser(ctx context.Context, u *org.User) error {
 // DeleteUser implements org.Store; the user's tokens (accounts) go with it.
 func (s *OrgStore) DeleteUser(ctx context.Context, id string) error {
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		// An organisation never loses its last owner this way either.
+		rows, err := tx.QueryContext(ctx, s.q("SELECT org_id FROM memberships WHERE user_id = ? AND role = ? ORDER BY org_id"), id, string(org.RoleOwner))
+		if err != nil {
+			return translate(err)
+		}
+		var owned []string
+		for rows.Next() {
+			var o string
+			if err := rows.Scan(&o); err != nil {
+				rows.Close()
+				return translate(err)
+			}
+			owned = append(owned, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return translate(err)
+		}
+		for _, o := range owned {
+			if err := s.lastOwner(ctx, tx, id, o); cloudtrust.ErrorCode(err) == cloudtrust.ECONFLICT {
+				return cloudtrust.Errorf(cloudtrust.ECONFLICT, "user %q is the last owner of organisation %q: make another member owner (or delete the organisation) first", id, o)
+			} else if err != nil {
+				return err
+			}
+		}
 		// web_sessions has no foreign key to users (0750): its rows go here.
 		for _, q := range []string{"DELETE FROM accounts WHERE user_id = ?", "DELETE FROM web_sessions WHERE user_id = ?"} {
 			if _, err := s.exec(ctx, tx, q, id); err != nil {
@@ -367,14 +392,10 @@ func (s *OrgStore) SetMembership(ctx context.Context, m org.Membership) error {
 				return err
 			}
 		}
-		res, err := s.exec(ctx, tx, "UPDATE memberships SET role = ? WHERE user_id = ? AND org_id = ?", string(m.Role), m.User, m.Org)
-		if err != nil {
-			return err
-		}
-		if k, _ := res.RowsAffected(); k > 0 {
-			return nil
-		}
-		_, err = s.exec(ctx, tx, "INSERT INTO memberships (user_id, org_id, role) VALUES (?, ?, ?)", m.User, m.Org, string(m.Role))
+		// One statement, so two concurrent first grants both succeed (the
+		// later role wins) instead of one failing on the key.
+		_, err := s.exec(ctx, tx, `INSERT INTO memberships (user_id, org_id, role) VALUES (?, ?, ?)
+			ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role`, m.User, m.Org, string(m.Role))
 		return err
 	})
 }

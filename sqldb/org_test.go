@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"fmt"
 	"crypto/sha256"
 	"strings"
 	"testing"
@@ -198,8 +199,13 @@ func TestOrgStore(t *testing.T) {
 		t.Run("deleting a user deletes its memberships, tokens and web sessions", func(t *testing.T) {
 			h := sha256.Sum256([]byte("token-of-bob"))
 			must(t, s.CreateToken(ctx, &org.Token{User: bob.ID}, h[:]))
-			must(t, s.SetMembership(ctx, org.Membership{User: alice.ID, Org: buyer.ID, Role: org.RoleOwner}))
 			must(t, db.WebSessions().CreateWebSession(ctx, sqldb.WebSession{IDHash: h[:], UserID: bob.ID, CSRF: "c"}))
+			// bob is the only owner of buyer: refused, nothing deleted.
+			wantCode(t, s.DeleteUser(ctx, bob.ID), cloudtrust.ECONFLICT)
+			if _, err := db.CTP().AccountByTokenHash(ctx, h[:]); err != nil {
+				t.Fatalf("token account after a refused delete: %v", err)
+			}
+			must(t, s.SetMembership(ctx, org.Membership{User: alice.ID, Org: buyer.ID, Role: org.RoleOwner}))
 			must(t, s.DeleteUser(ctx, bob.ID))
 			if _, err := db.CTP().AccountByTokenHash(ctx, h[:]); cloudtrust.ErrorCode(err) != cloudtrust.ENOTFOUND {
 				t.Fatalf("token account after user delete: %v", err)
@@ -264,6 +270,35 @@ func TestOrgLastOwnerUnderConcurrentRemovals(t *testing.T) {
 			must(t, err)
 			if conflicts != 1 || len(ms) != 1 || ms[0].Role != org.RoleOwner {
 				t.Fatalf("round %d: %d conflicts, members %+v; want one conflict and one owner left", round, conflicts, ms)
+			}
+		}
+	})
+}
+
+// TestOrgConcurrentFirstGrants gives a user its first role in an
+// organisation from two writers at once, many times: both succeed (one
+// role wins), none fails on the membership key.
+func TestOrgConcurrentFirstGrants(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s := db.OrgStore()
+		must(t, s.CreateOrganization(ctx, &org.Organization{ID: "acme", Name: "Acme", Kind: org.KindProvider}))
+		for round := 0; round < 10; round++ {
+			u := &org.User{Email: fmt.Sprintf("u%d@example.com", round)}
+			must(t, s.CreateUser(ctx, u))
+			errs := make(chan error, 2)
+			for _, role := range []org.Role{org.RoleViewer, org.RoleEditor} {
+				go func() { errs <- s.SetMembership(ctx, org.Membership{User: u.ID, Org: "acme", Role: role}) }()
+			}
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			mine, err := s.Memberships(ctx, u.ID)
+			must(t, err)
+			if len(mine) != 1 || (mine[0].Role != org.RoleViewer && mine[0].Role != org.RoleEditor) {
+				t.Fatalf("round %d: memberships %+v", round, mine)
 			}
 		}
 	})
