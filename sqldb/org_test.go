@@ -2,8 +2,8 @@ package sqldb_test
 
 import (
 	"context"
-	"fmt"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 

@@ -16,6 +16,7 @@ package sqldb
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -358,7 +359,7 @@ func (db *DB) readPrevious(ctx context.Context, seq, lo int64) (*ctp.StoredResul
 	if err != nil {
 		return nil, err
 	}
-	k, _ := slices.BinarySearchFunc(elems, lo, func(e histElem, t int64) int { return cmpInt64(e.t, t) })
+	k, _ := slices.BinarySearchFunc(elems, lo, func(e histElem, t int64) int { return cmp.Compare(e.t, t) })
 	if k == 0 || (row != nil && row.UpdateTime.UnixNano() >= elems[k-1].t) {
 		return row, nil
 	}
@@ -424,7 +425,7 @@ func (s *CTPStore) compactRows(ctx context.Context, tx *sql.Tx, seq, cut int64, 
 	if err != nil || len(fresh) == 0 {
 		return 0, err
 	}
-	slices.SortFunc(fresh, func(a, b histElem) int { return cmpInt64(a.t, b.t) })
+	slices.SortFunc(fresh, func(a, b histElem) int { return cmp.Compare(a.t, b.t) })
 	return len(fresh), s.mergeIntoChunks(ctx, tx, seq, fresh)
 }
 
@@ -491,7 +492,7 @@ func (s *CTPStore) takeChunks(ctx context.Context, tx *sql.Tx, seq int64, firsts
 	if err := rows.Err(); err != nil {
 		return nil, translate(err)
 	}
-	slices.SortFunc(chunks, func(a, b chunk) int { return cmpInt64(a.first, b.first) })
+	slices.SortFunc(chunks, func(a, b chunk) int { return cmp.Compare(a.first, b.first) })
 	var out []histElem
 	for _, c := range chunks {
 		if out, err = decodeChunk(out, c.data, c.first, c.n, c.signed); err != nil {
@@ -578,7 +579,7 @@ func (s *CTPStore) takeChunkedBefore(ctx context.Context, tx *sql.Tx, seq, cut i
 	if err != nil {
 		return nil, false, err
 	}
-	k, _ := slices.BinarySearchFunc(elems, cut, func(e histElem, t int64) int { return cmpInt64(e.t, t) })
+	k, _ := slices.BinarySearchFunc(elems, cut, func(e histElem, t int64) int { return cmp.Compare(e.t, t) })
 	if err := writeChunks(ctx, tx, seq, elems[k:]); err != nil {
 		return nil, false, err
 	}
@@ -642,14 +643,4 @@ func (s *CTPStore) pruneChunks(ctx context.Context, seq, cut int64, batch int) (
 			return total, err
 		}
 	}
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

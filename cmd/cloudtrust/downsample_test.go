@@ -94,21 +94,7 @@ func TestServeDownsamplesOldResults(t *testing.T) {
 		}
 		get := func(q string) (int, []byte) {
 			t.Helper()
-			req, err := http.NewRequest("GET", s.url+"/api/v1/measurements/"+m+"/results?from="+hour.Format(time.RFC3339)+"&to="+hour.Add(time.Hour).Format(time.RFC3339)+q, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+testAdminToken)
-			resp, err := s.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return resp.StatusCode, b
+			return getHistory(t, s, m, hour, hour.Add(time.Hour), q)
 		}
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -176,24 +162,14 @@ func TestServeCompactsOldResultsOnPostgres(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		req, err := http.NewRequest("GET", s.url+"/api/v1/measurements/"+m+"/results?from="+old.Format(time.RFC3339)+"&to="+now.Add(time.Second).Format(time.RFC3339), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+testAdminToken)
-		resp, err := s.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
+		code, body := getHistory(t, s, m, old, now.Add(time.Second), "")
 		var out struct {
 			Points []struct {
 				Value []map[string]float64 `json:"value"`
 			} `json:"points"`
 		}
-		if err := json.Unmarshal(body, &out); resp.StatusCode != http.StatusOK || err != nil || len(out.Points) != 4 {
-			t.Fatalf("history: status %d %s", resp.StatusCode, body)
+		if err := json.Unmarshal(body, &out); code != http.StatusOK || err != nil || len(out.Points) != 4 {
+			t.Fatalf("history: status %d %s", code, body)
 		}
 		var got []float64
 		for _, r := range out.Points {
@@ -207,4 +183,25 @@ func TestServeCompactsOldResultsOnPostgres(t *testing.T) {
 			t.Fatalf("values %v, want [1 5 3 7] (oldest first)", got)
 		}
 	})
+}
+
+// getHistory reads GET /api/v1/measurements/{m}/results from..to plus the
+// query q as the administrator.
+func getHistory(t *testing.T, s *server, m string, from, to time.Time, q string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("GET", s.url+"/api/v1/measurements/"+m+"/results?from="+from.Format(time.RFC3339)+"&to="+to.Format(time.RFC3339)+q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
 }
