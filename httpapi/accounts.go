@@ -1,16 +1,9 @@
 package httpapi
 
 import (
-	"crypto/sha256"
 	"net/http"
 
 	"github.com/cloudtrust/cloudtrust/ctp"
-)
-
-// Token length bounds for tokens chosen by the administrator.
-const (
-	minTokenLength = 16
-	maxTokenLength = 512
 )
 
 // handleAccountList serves GET /accounts (back-office §2.1).
@@ -47,52 +40,15 @@ func (s *Server) handleAccountCreate(w http.ResponseWriter, r *http.Request, c *
 		s.Error(w, r, err)
 		return
 	}
-	if err := ctp.ValidateText("name", in.Name, ctp.MaxNameLength); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if err := ctp.ValidateText("annotation", in.Annotation, ctp.MaxAnnotationLength); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if err := ctp.ValidateTags("accountTags", in.AccountTags); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	access := []string{ctp.TagAdmin}
+	// ctp.NewAccount holds the rules (the admin web page calls it too).
+	ain := ctp.AccountInput{Name: in.Name, Annotation: in.Annotation, AccountTags: in.AccountTags, Token: in.Token}
 	if in.AccessTags != nil {
-		if err := ctp.ValidateTags("accessTags", *in.AccessTags); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		access = append([]string{}, (*in.AccessTags)...)
+		ain.AccessTags = append([]string{}, (*in.AccessTags)...)
 	}
-	token := ""
-	if in.Token != nil {
-		token = *in.Token
-		if len(token) < minTokenLength || len(token) > maxTokenLength {
-			s.Error(w, r, fieldf("token", "must be %d to %d characters (omit it to have one generated)", minTokenLength, maxTokenLength))
-			return
-		}
-		for i := 0; i < len(token); i++ {
-			if token[i] <= ' ' || token[i] > '~' {
-				s.Error(w, r, fieldf("token", "must be printable ASCII without spaces"))
-				return
-			}
-		}
-	} else {
-		token = ctp.NewToken()
-	}
-	id := ctp.NewID()
-	tags := append([]string{}, in.AccountTags...)
-	idTag := "id:" + id
-	if !contains(tags, idTag) {
-		tags = append(tags, idTag)
-	}
-	sum := sha256.Sum256([]byte(token))
-	a := &ctp.Account{
-		ID: id, Name: in.Name, Annotation: in.Annotation, AccountTags: tags, AccessTags: access,
-		TokenHash: sum[:], CreatedAt: s.clock.Now(),
+	a, token, err := ctp.NewAccount(ain, s.clock.Now())
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
 	if err := s.store.CreateAccount(r.Context(), a); err != nil {
 		s.Error(w, r, err)

@@ -126,11 +126,11 @@ func (s *Server) publicEntry(r *http.Request) (*registry.Entry, error) {
 	return s.registryEntry(r, c)
 }
 
-// parseRegistryQuery reads the list filters: level, catalog, status,
-// provider, q, page, items, includeHidden.
+// parseRegistryQuery reads the list filters: level, catalog, domain,
+// status, provider, q, page, items, includeHidden.
 func parseRegistryQuery(r *http.Request) (registry.Query, error) {
 	v := r.URL.Query()
-	q := registry.Query{Catalog: v.Get("catalog"), Provider: v.Get("provider"), Text: v.Get("q")}
+	q := registry.Query{Catalog: v.Get("catalog"), Domain: v.Get("domain"), Provider: v.Get("provider"), Text: v.Get("q")}
 	var err error
 	if l := v.Get("level"); l != "" {
 		if q.Level, err = registry.ParseLevel(l); err != nil {
@@ -162,6 +162,9 @@ func parseRegistryQuery(r *http.Request) (registry.Query, error) {
 	}
 	if len(q.Text) > ctp.MaxNameLength {
 		return q, fieldf("q", "longer than %d bytes", ctp.MaxNameLength)
+	}
+	if len(q.Domain) > ctp.MaxNameLength {
+		return q, fieldf("domain", "longer than %d bytes", ctp.MaxNameLength)
 	}
 	return q, nil
 }

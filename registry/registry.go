@@ -121,7 +121,12 @@ type Entry struct {
 	Submission    string `json:"submission,omitempty"`
 	Questionnaire string `json:"questionnaire,omitempty"`
 	// Catalogs are the catalog versions the entry covers (ccm@4.1.0).
-	Catalogs  []string  `json:"catalogs,omitempty"`
+	Catalogs []string `json:"catalogs,omitempty"`
+	// Domains are the control domains the entry covers ("IAM", "DSP"),
+	// sorted; the store computes them when the entry is created (see
+	// EntryDomains in domains.go). Entries posted before domains existed
+	// have none until `cloudtrust registry reindex-domains` runs.
+	Domains   []string  `json:"domains,omitempty"`
 	PostedAt  time.Time `json:"postedAt"`
 	RenewedAt time.Time `json:"renewedAt,omitzero"`
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
@@ -161,6 +166,11 @@ func (e *Entry) Validate() error {
 	for i, c := range e.Catalogs {
 		if strings.TrimSpace(c) == "" {
 			return invalidf("entry %s: catalogs[%d]: empty", e.ID, i)
+		}
+	}
+	for i, d := range e.Domains {
+		if strings.TrimSpace(d) == "" {
+			return invalidf("entry %s: domains[%d]: empty", e.ID, i)
 		}
 	}
 	switch e.Level {

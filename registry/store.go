@@ -16,6 +16,9 @@ type Query struct {
 	// entries are left out unless Status is StatusHidden or IncludeHidden.
 	Status        Status
 	IncludeHidden bool
+	// Domain keeps entries covering this control domain (exact id, e.g.
+	// "IAM"; see Entry.Domains).
+	Domain string
 	// Provider keeps the entries of one provider organisation (exact id).
 	Provider string
 	// Text keeps entries whose provider or service id or name contains it,
@@ -64,6 +67,13 @@ type Store interface {
 	// ContinuousEntries returns the ids of the continuous entries that are
 	// not revoked, for the evaluator.
 	ContinuousEntries(ctx context.Context) ([]string, error)
+}
+
+// DomainLister is implemented by stores that can list the control domains
+// their entries cover (the web registry's domain filter offers them).
+type DomainLister interface {
+	// Domains returns the distinct domains of the stored entries, sorted.
+	Domains(ctx context.Context) ([]string, error)
 }
 
 // LinkedObjective is one objective a continuous entry links, as stored:

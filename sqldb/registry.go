@@ -147,9 +147,13 @@ func (s *RegistryStore) CreateEntry(ctx context.Context, e *registry.Entry) erro
 
 // CreateEntries is CreateEntry for many entries in one transaction (bulk
 // loads): all are stored or none. An entry given already revoked gets its
-// "revoked" event.
+// "revoked" event. An entry without Domains gets those computed from its
+// submission or links (registry.EntryDomains, registry_domains.go).
 func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.Entry) error {
 	now := s.clock.Now().UTC()
+	if err := s.fillDomains(ctx, entries); err != nil {
+		return err
+	}
 	rows := make([][]any, len(entries))
 	bodies := make([]string, len(entries))
 	histories := make([][]registry.Event, len(entries))
@@ -194,6 +198,9 @@ func (s *RegistryStore) CreateEntries(ctx context.Context, entries []*registry.E
 				return err
 			}
 			if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, rows[i], false); err != nil {
+				return err
+			}
+			if err := s.putDomains(ctx, tx, seq, e.Domains, rows[i][rowPosted], rows[i][rowStatus], false); err != nil {
 				return err
 			}
 			if err := s.addEvents(ctx, tx, seq, histories[i]); err != nil {
@@ -310,12 +317,24 @@ func (s *RegistryStore) UpdateEntry(ctx context.Context, id string, fn func(e *r
 		now = s.clock.Now().UTC()
 		old := *e
 		had := len(e.History)
+		var oldControls []string // fn may change e.Continuous in place
+		if e.Continuous != nil {
+			oldControls = e.Continuous.Controls()
+		}
 		if err := fn(e, now); err != nil {
 			return err
 		}
 		if e.ID != old.ID || e.Level != old.Level || e.Provider != old.Provider || len(e.History) < had {
 			return cloudtrust.Errorf(cloudtrust.EINTERNAL, "registry entry %s: an update may not change its id, level or provider, nor drop history", id)
 		}
+		// Relinked continuous entries cover other controls: their domains
+		// follow (an update that sets Domains itself is kept).
+		if slices.Equal(e.Domains, old.Domains) && e.Continuous != nil && !slices.Equal(e.Continuous.Controls(), oldControls) {
+			if e.Domains, err = registry.EntryDomains(ctx, s.domainSource(), e, nil); err != nil {
+				return err
+			}
+		}
+		e.Domains = normDomains(e.Domains)
 		if err := e.Validate(); err != nil {
 			return err
 		}
@@ -337,6 +356,9 @@ func (s *RegistryStore) UpdateEntry(ctx context.Context, id string, fn func(e *r
 			}
 		}
 		if err := s.putCatalogs(ctx, tx, seq, e.Catalogs, args, true); err != nil {
+			return err
+		}
+		if err := s.putDomains(ctx, tx, seq, e.Domains, args[rowPosted], args[rowStatus], true); err != nil {
 			return err
 		}
 		if err := s.addEvents(ctx, tx, seq, e.History[had:]); err != nil {
@@ -485,6 +507,9 @@ func (s *RegistryStore) refreshBatch(ctx context.Context, now time.Time) (int, e
 			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_catalogs SET entry_status = ? WHERE entry_seq = ?"), c.status, c.seq); err != nil {
 				return translate(err)
 			}
+			if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_domains SET entry_status = ? WHERE entry_seq = ?"), c.status, c.seq); err != nil {
+				return translate(err)
+			}
 		}
 		return nil
 	})
@@ -553,6 +578,21 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 			from = "registry_entries JOIN registry_entry_catalogs ON entry_seq = seq"
 		}
 		where, args = append(where, "catalog = ?"), append(args, q.Catalog)
+	}
+	switch {
+	case q.Domain != "" && len(where) == 0:
+		// Domain rows carry the posting time and status too (0760): a
+		// domain filter alone runs on registry_entry_domains' indexes.
+		from, seqCol, statusCol, postedCol = "registry_entry_domains", "entry_seq", "entry_status", "entry_posted"
+		where, args = append(where, "domain = ?"), append(args, q.Domain)
+	case q.Domain != "":
+		// With other filters, one probe of the domain rows' primary key
+		// per candidate entry.
+		outer := "registry_entries.seq"
+		if from == "registry_entry_catalogs" {
+			outer = "registry_entry_catalogs.entry_seq"
+		}
+		where, args = append(where, "EXISTS (SELECT 1 FROM registry_entry_domains rd WHERE rd.entry_seq = "+outer+" AND rd.domain = ?)"), append(args, q.Domain)
 	}
 	switch {
 	case q.Status != "":

@@ -48,6 +48,9 @@ type assessEditorData struct {
 	Entry        *registry.Entry
 	EntryStatus  string
 	EntryNote    string // why no registry entry exists for a submitted one
+	// Suggest is the answer-library section of a draft (nil otherwise):
+	// only a link until the user asks (page_assess_suggest.go).
+	Suggest *suggestData
 }
 
 // assessDomain is one domain of the questionnaire.
@@ -201,6 +204,8 @@ type editorOptions struct {
 	checkAll        bool // show the problems of unanswered questions too
 	message, notice string
 	problems        []problemLink
+	suggest         bool   // show the answer-library suggestions
+	source          string // their source submission ("" = the newest)
 }
 
 // renderEditor renders the editor page with the given status.
@@ -279,6 +284,13 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, v *visit, 
 			d.Open.Questions = append(d.Open.Questions, aq)
 		}
 	}
+	if sub.Status == assess.StatusDraft {
+		if opt.suggest || opt.source != "" {
+			d.Suggest = s.editorSuggestions(ctx, sub, q, m, d.Open, opt.source, d.CanWrite)
+		} else {
+			d.Suggest = &suggestData{Domain: d.Open}
+		}
+	}
 	if sub.Status == assess.StatusSubmitted {
 		d.Entry, d.EntryNote = s.selfAssessmentOf(ctx, sub.ID)
 		if d.Entry != nil {
@@ -338,8 +350,16 @@ func (s *Server) handleAssessEditorGet(w http.ResponseWriter, r *http.Request, v
 		return
 	}
 	dom, _ := strconv.Atoi(r.URL.Query().Get("domain"))
-	opt := editorOptions{domain: dom, checkAll: r.URL.Query().Get("check") == "1"}
-	switch r.URL.Query().Get("done") {
+	q := r.URL.Query()
+	opt := editorOptions{domain: dom, checkAll: q.Get("check") == "1", suggest: q.Get("suggest") == "1", source: q.Get("source")}
+	switch q.Get("done") {
+	case "prefill":
+		n := func(k string) int { i, _ := strconv.Atoi(q.Get(k)); return i }
+		opt.notice = fmt.Sprintf("Suggestions applied from %s: %d blank question(s) filled, %d answered question(s) kept unchanged, %d left blank (no suggestion, or only a partial-gap one).",
+			opt.source, n("filled"), n("kept"), n("skipped"))
+		if c := n("conflicts"); c > 0 {
+			opt.notice += fmt.Sprintf(" %d conflict(s) between source answers: the best-ranked answer was used, please review.", c)
+		}
 	case "import":
 		opt.notice = "The workbook was imported into this draft."
 	case "submit":

@@ -27,6 +27,8 @@ type evidenceData struct {
 	Form      evidenceForm
 	Message   string
 	Added     string
+	Updated   string // the id of an item just edited
+	Deleted   string // the id of an item just deleted
 }
 
 // evidenceOrg is one provider organisation's evidence.
@@ -34,6 +36,7 @@ type evidenceOrg struct {
 	Org       *org.Organization
 	Items     []evidenceRow
 	Freshness []evidence.ControlFreshness
+	CanEdit   bool // the user may edit and delete the items
 }
 
 // evidenceRow is an item with its state now.
@@ -49,7 +52,8 @@ type evidenceForm struct {
 }
 
 func (s *Server) handleEvidenceConsoleGet(w http.ResponseWriter, r *http.Request, v *visit) {
-	d := &evidenceData{Added: r.URL.Query().Get("added"), Form: evidenceForm{Kind: "file", Visibility: "private"}}
+	q := r.URL.Query()
+	d := &evidenceData{Added: q.Get("added"), Updated: q.Get("updated"), Deleted: q.Get("deleted"), Form: evidenceForm{Kind: "file", Visibility: "private"}}
 	s.renderEvidence(w, r, v, http.StatusOK, d)
 }
 
@@ -81,7 +85,7 @@ func (s *Server) evidenceList(ctx context.Context, v *visit, d *evidenceData) er
 		if err != nil {
 			return err
 		}
-		eo := evidenceOrg{Org: o, Freshness: evidence.ControlFreshnessAt(items, v.Now)}
+		eo := evidenceOrg{Org: o, Freshness: evidence.ControlFreshnessAt(items, v.Now), CanEdit: d.CanUpload && canWriteSubmission(v, o.ID)}
 		for _, it := range items {
 			eo.Items = append(eo.Items, evidenceRow{Item: it, Expired: it.ExpiredAt(v.Now)})
 		}
@@ -143,9 +147,7 @@ func (s *Server) handleEvidenceCreatePost(w http.ResponseWriter, r *http.Request
 func (s *Server) addEvidence(r *http.Request, v *visit, f evidenceForm) (*evidence.Item, error) {
 	it := &evidence.Item{Provider: f.Provider, Kind: evidence.Kind(f.Kind), Title: f.Title, Description: f.Description,
 		Collector: f.Collector, Visibility: evidence.Visibility(f.Visibility), CreatedBy: v.User.ID, Controls: []string{}}
-	for _, c := range strings.FieldsFunc(f.Controls, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
-		it.Controls = append(it.Controls, c)
-	}
+	it.Controls = append(it.Controls, splitControls(f.Controls)...)
 	var err error
 	if it.PeriodFrom, err = parseFormDate("periodFrom", f.PeriodFrom); err != nil {
 		return nil, err
@@ -176,4 +178,171 @@ func (s *Server) addEvidence(r *http.Request, v *visit, f evidenceForm) (*eviden
 		return it, svc.AddFile(r.Context(), it, fh.Filename, fh.Header.Get("Content-Type"), file)
 	}
 	return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "kind %q: want file or link", f.Kind)
+}
+
+// splitControls reads the control ids of the form's controls field,
+// separated by commas or white space.
+func splitControls(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+}
+
+// Editing and deleting an item (/console/evidence/{ev}/edit): the rules
+// and the calls are those of PATCH and DELETE /api/v1/evidence/{ev}
+// (httpapi/evidence.go): owners and editors of the item's provider change
+// its metadata through the store's UpdateItem (validated as on upload) and
+// delete it through evidence.Service.Delete (which also removes the file
+// when no other item shares it). Kind, link and file cannot change: add a
+// new item instead. Members who may not write get 403, everyone else the
+// same "not found" as for a missing item.
+
+// evidenceEditData is the data of the "assess_evidence_edit" page.
+type evidenceEditData struct {
+	Item     *evidence.Item
+	OrgName  string
+	Expired  bool
+	Form     evidenceForm
+	Message  string // why the last change was refused
+	CanWrite bool   // the server changes evidence (Assess.Evidence is set)
+}
+
+// formDate renders a time for an <input type="date"> ("" for zero).
+func formDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+// editForm is the form of an item as stored.
+func editForm(it *evidence.Item) evidenceForm {
+	return evidenceForm{Provider: it.Provider, Kind: string(it.Kind), Title: it.Title, Description: it.Description,
+		Collector: it.Collector, Controls: strings.Join(it.Controls, " "), PeriodFrom: formDate(it.PeriodFrom),
+		PeriodTo: formDate(it.PeriodTo), Expires: formDate(it.Expires), Visibility: string(it.Visibility), URL: it.URL}
+}
+
+// loadEvidenceItem reads an item of one of the user's provider
+// organisations (write: where the user is an owner or editor).
+func (s *Server) loadEvidenceItem(ctx context.Context, v *visit, id string, write bool) (*evidence.Item, error) {
+	st := s.evidenceStore()
+	if st == nil {
+		return nil, cloudtrust.Errorf(cloudtrust.EUNAVAILABLE, "evidence is not available on this server")
+	}
+	notFound := cloudtrust.Errorf(cloudtrust.ENOTFOUND, "evidence %q not found", id)
+	if !evidence.IsID(id) {
+		return nil, notFound
+	}
+	it, err := st.Item(ctx, id)
+	if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND || (err == nil && !memberOf(v, it.Provider)) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if write && !canWriteSubmission(v, it.Provider) {
+		return nil, cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "changing evidence %s needs the role owner or editor in organisation %q", id, it.Provider)
+	}
+	return it, nil
+}
+
+// handleEvidenceEditGet shows an item's edit form and delete confirmation
+// to the owners and editors of its provider.
+func (s *Server) handleEvidenceEditGet(w http.ResponseWriter, r *http.Request, v *visit) {
+	it, err := s.loadEvidenceItem(r.Context(), v, r.PathValue("ev"), true)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.renderEvidenceEdit(w, r, v, http.StatusOK, it, editForm(it), "")
+}
+
+func (s *Server) renderEvidenceEdit(w http.ResponseWriter, r *http.Request, v *visit, status int, it *evidence.Item, f evidenceForm, msg string) {
+	d := &evidenceEditData{Item: it, OrgName: it.Provider, Expired: it.ExpiredAt(v.Now), Form: f, Message: msg, CanWrite: s.cfg.Assess.Evidence != nil}
+	if o := v.Orgs[it.Provider]; o != nil {
+		d.OrgName = o.Name
+	}
+	s.render(w, r, v, status, "assess_evidence_edit", d)
+}
+
+// needEvidenceService returns the API's evidence service or an
+// EUNAVAILABLE error.
+func (s *Server) needEvidenceService() (*evidence.Service, error) {
+	if s.cfg.Assess.Evidence == nil {
+		return nil, cloudtrust.Errorf(cloudtrust.EUNAVAILABLE, "changing evidence is not available on this server")
+	}
+	return s.cfg.Assess.Evidence, nil
+}
+
+// handleEvidenceEditPost changes an item's metadata: title, description,
+// collector, controls, period, expiry and visibility (PATCH
+// /api/v1/evidence/{ev}). A date left as shown keeps the stored instant.
+func (s *Server) handleEvidenceEditPost(w http.ResponseWriter, r *http.Request, v *visit) {
+	svc, err := s.needEvidenceService()
+	var it *evidence.Item
+	if err == nil {
+		it, err = s.loadEvidenceItem(r.Context(), v, r.PathValue("ev"), true)
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	f := editForm(it)
+	f.Title, f.Description = strings.TrimSpace(r.PostFormValue("title")), strings.TrimSpace(r.PostFormValue("description"))
+	f.Collector, f.Controls = strings.TrimSpace(r.PostFormValue("collector")), r.PostFormValue("controls")
+	f.PeriodFrom, f.PeriodTo, f.Expires = r.PostFormValue("periodFrom"), r.PostFormValue("periodTo"), r.PostFormValue("expires")
+	f.Visibility = r.PostFormValue("visibility")
+	out, err := svc.Store.UpdateItem(r.Context(), it.ID, func(x *evidence.Item) error {
+		x.Title, x.Description, x.Collector = f.Title, f.Description, f.Collector
+		x.Controls = append([]string{}, splitControls(f.Controls)...)
+		x.Visibility = evidence.Visibility(f.Visibility)
+		for _, d := range []struct {
+			field, value string
+			t            *time.Time
+		}{{"periodFrom", f.PeriodFrom, &x.PeriodFrom}, {"periodTo", f.PeriodTo, &x.PeriodTo}, {"expires", f.Expires, &x.Expires}} {
+			if strings.TrimSpace(d.value) == formDate(*d.t) {
+				continue // unchanged: keep the stored time of day
+			}
+			t, err := parseFormDate(d.field, d.value)
+			if err != nil {
+				return err
+			}
+			*d.t = t
+		}
+		return nil
+	})
+	if err != nil {
+		status, msg := clientError(err)
+		if status == 0 || status == http.StatusNotFound || status == http.StatusForbidden {
+			s.fail(w, r, v, err)
+			return
+		}
+		s.renderEvidenceEdit(w, r, v, status, it, f, "Not saved: "+msg)
+		return
+	}
+	s.logger.Info("web: evidence updated", "evidence", out.ID, "provider", out.Provider, "user", v.User.ID)
+	s.redirect(w, r, "/console/evidence?updated="+out.ID)
+}
+
+// handleEvidenceDeletePost deletes an item (DELETE /api/v1/evidence/{ev})
+// once the form's confirmation box is ticked; without it the edit page
+// comes back asking for it.
+func (s *Server) handleEvidenceDeletePost(w http.ResponseWriter, r *http.Request, v *visit) {
+	svc, err := s.needEvidenceService()
+	var it *evidence.Item
+	if err == nil {
+		it, err = s.loadEvidenceItem(r.Context(), v, r.PathValue("ev"), true)
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		s.renderEvidenceEdit(w, r, v, http.StatusBadRequest, it, editForm(it), "Not deleted: tick the box to confirm that "+it.Title+" should be deleted.")
+		return
+	}
+	if _, err := svc.Delete(r.Context(), it.ID); err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.logger.Info("web: evidence deleted", "evidence", it.ID, "provider", it.Provider, "user", v.User.ID)
+	s.redirect(w, r, "/console/evidence?deleted="+it.ID)
 }

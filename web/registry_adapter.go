@@ -8,8 +8,9 @@ import (
 )
 
 // RegistryFromStore adapts the registry store to the registry pages. The
-// store searches in SQL (level, status, catalog, text) and orders the
-// newest postings first.
+// store searches in SQL (level, status, catalog, domain, text) and orders
+// the newest postings first. The domain filter offers the domains the
+// store lists (registry.DomainLister; none when it cannot).
 func RegistryFromStore(st registry.Store) RegistryReader { return storeRegistry{st: st} }
 
 type storeRegistry struct{ st registry.Store }
@@ -33,9 +34,19 @@ func (r storeRegistry) SearchRegistry(ctx context.Context, q RegistryQuery) (Reg
 		return out, nil
 	}
 	page, err := r.st.List(ctx, registry.Query{Level: registry.Level(q.Level), Status: registry.Status(q.Status),
-		Catalog: q.Catalog, Text: q.Text, Page: q.Offset / items, Items: items})
+		Catalog: q.Catalog, Domain: q.Domain, Text: q.Text, Page: q.Offset / items, Items: items})
 	if err != nil {
 		return out, err
+	}
+	if dl, ok := r.st.(registry.DomainLister); ok {
+		// One index probe per domain (sqldb's skip scan), whatever the
+		// number of entries.
+		if out.Domains, err = dl.Domains(ctx); err != nil {
+			return out, err
+		}
+		if q.Domain != "" && !contains(out.Domains, q.Domain) {
+			out.Domains = append(out.Domains, q.Domain) // keep the choice shown
+		}
 	}
 	out.Total = page.Total
 	seen := map[string]bool{}
@@ -80,5 +91,5 @@ func listingOf(e *registry.Entry) Listing {
 		svc = e.Service
 	}
 	return Listing{EntryID: e.ID, Provider: e.Provider, ProviderName: name, Service: e.Service, ServiceName: svc,
-		Level: string(e.Level), Status: string(e.Status), Catalogs: e.Catalogs, PostedAt: e.PostedAt, ValidUntil: until}
+		Level: string(e.Level), Status: string(e.Status), Catalogs: e.Catalogs, Domains: e.Domains, PostedAt: e.PostedAt, ValidUntil: until}
 }

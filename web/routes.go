@@ -101,6 +101,19 @@ func (s *Server) routes() []route {
 		{"POST /console/assess/submissions/{id}/submit", signedIn, s.handleAssessSubmitPost},
 		{"GET /console/evidence", signedIn, s.handleEvidenceConsoleGet},
 		{"POST /console/evidence", signedIn, s.handleEvidenceCreatePost},
+		// Evidence edit and delete, auditor keys, answer-library suggestions (W2).
+		{"GET /console/evidence/{ev}/edit", signedIn, s.handleEvidenceEditGet},
+		{"POST /console/evidence/{ev}/edit", signedIn, s.handleEvidenceEditPost},
+		{"POST /console/evidence/{ev}/delete", signedIn, s.handleEvidenceDeletePost},
+		{"GET /console/auditor/keys", signedIn, s.handleAuditorKeysGet},
+		{"POST /console/auditor/keys", signedIn, s.handleAuditorKeyCreatePost},
+		{"POST /console/auditor/keys/{key}/revoke", signedIn, s.handleAuditorKeyRevokePost},
+		{"POST /console/assess/submissions/{id}/prefill", signedIn, s.handleAssessPrefillPost},
+		// CTP back-office accounts for administrators (page_admin_accounts.go, W1).
+		{"GET /admin/accounts", admin, s.handleAdminAccountsGet},
+		{"POST /admin/accounts", admin, s.handleAdminAccountCreatePost},
+		{"POST /admin/accounts/{id}/delete", admin, s.handleAdminAccountDeletePost},
+		{"POST /admin/accounts/{id}/tags", admin, s.handleAdminAccountTagsPost},
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/assess"
 	"github.com/cloudtrust/cloudtrust/evidence"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
+	"github.com/cloudtrust/cloudtrust/org"
 	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/web"
 )
@@ -45,6 +46,7 @@ const (
 	fixtureCTP   = "ctp"       // newCTPEnv: the provider and customer consoles
 	fixtureAssur = "assurance" // newAssuranceEnv: auditor, compare, requests, status
 	fixtureAsses = "assess"    // assessEnv with a draft: questionnaires and evidence
+	fixtureSuggs = "suggest"   // suggestEnv: the editor's answer-library suggestions
 )
 
 // sweepRow is one page opened by the sweep: the route pattern (exactly as
@@ -93,6 +95,10 @@ var sweepRows = []sweepRow{
 	{"GET /console/requests", fixtureAssur, "alice", kindPage, fixed("/console/requests")},
 	{"GET /console/evidence/{ev}/content", fixtureAssur, "alice", kindData, func(f *sweepFixtures) string { return "/console/evidence/" + f.assur.priv + "/content" }},
 	{"GET /admin/status", fixtureAssur, "admin", kindPage, fixed("/admin/status")},
+	{"GET /admin/accounts", fixtureCTP, "admin", kindPage, fixed("/admin/accounts")},
+	{"GET /admin/accounts", fixtureBase, "admin", kindPage, fixed("/admin/accounts?done=deleted")},
+	{"GET /console/auditor/keys", fixtureAssur, "carol", kindPage, fixed("/console/auditor/keys")},
+	{"GET /console/auditor/keys", fixtureAssur, "owen", kindPage, fixed("/console/auditor/keys")},
 
 	{"GET /console/assess", fixtureAsses, "alice", kindPage, fixed("/console/assess")},
 	{"GET /console/assess/submissions/{id}", fixtureAsses, "alice", kindPage, fixed("/console/assess/submissions/sweep-draft")},
@@ -100,7 +106,12 @@ var sweepRows = []sweepRow{
 	{"GET /console/assess/submissions/{id}/problems", fixtureAsses, "alice", kindData, fixed("/console/assess/submissions/sweep-draft/problems")},
 	{"GET /console/assess/submissions/{id}/export", fixtureAsses, "alice", kindData, fixed("/console/assess/submissions/sweep-draft/export?format=csv")},
 	{"GET /console/evidence", fixtureAsses, "alice", kindPage, fixed("/console/evidence")},
+	{"GET /console/evidence/{ev}/edit", fixtureAsses, "alice", kindPage, fixed("/console/evidence/" + sweepEvidence + "/edit")},
+	{"GET /console/assess/submissions/{id}", fixtureSuggs, "alice", kindPage, fixed("/console/assess/submissions/sub-draft?domain=0&suggest=1")},
 }
+
+// sweepEvidence is an evidence item of acme in the assess fixture.
+const sweepEvidence = "ev-5eeb000000000001"
 
 // sweepFixtures builds each fixture once, on its own SQLite database, and
 // keeps one signed-in client per fixture and user.
@@ -149,6 +160,11 @@ func (f *sweepFixtures) env(name string) *env {
 		l1, err := f.assur.reg.EntryBySubmission(ctx, registry.LevelSelfAssessment, "sub-acme")
 		must(t, err)
 		f.entry = l1.ID
+		// owen owns the auditor organisation: the keys page with its forms.
+		owen := &org.User{Email: "owen@example.com", Name: "owen", PasswordHash: e.users["alice"].PasswordHash}
+		must(t, e.orgs.CreateUser(ctx, owen))
+		e.users["owen"] = owen
+		must(t, e.orgs.SetMembership(ctx, org.Membership{User: owen.ID, Org: "audit", Role: org.RoleOwner}))
 	case fixtureAsses:
 		e = assessEnv(t, db)
 		as := db.AssessStore()
@@ -161,6 +177,10 @@ func (f *sweepFixtures) env(name string) *env {
 			{QuestionID: "IAM-01.1", Answer: assess.AnswerYes, Ownership: assess.OwnerCSP, Description: "Quarterly reviews"},
 			{QuestionID: "IAM-02.1", Answer: assess.AnswerNo, Ownership: assess.OwnerCSP},
 		}}))
+		must(t, db.EvidenceStore().CreateItem(ctx, &evidence.Item{ID: sweepEvidence, Provider: "acme", Kind: evidence.KindLink, Title: "Access review",
+			Collector: "Acme", URL: "https://acme.example/review", Visibility: evidence.Private, Controls: []string{"IAM-01"}, Expires: t0.AddDate(1, 0, 0)}))
+	case fixtureSuggs:
+		e = suggestEnv(t, db)
 	default:
 		t.Fatalf("unknown fixture %q", name)
 	}

@@ -81,18 +81,19 @@ func registerSubmitted(ctx context.Context, db *sqldb.DB, id string) (*registry.
 
 func registryCommands() map[string]command {
 	return map[string]command{
-		"list":     {"search the registry (level, catalog, status, provider, text)", runRegistryList},
-		"show":     {"show an entry with its history", runRegistryShow},
-		"verify":   {"verify a Level 2 attestation offline with the auditor's public key", runRegistryVerify},
-		"sign":     {"sign an attestation with an auditor's private key (offline)", runRegistrySign},
-		"revoke":   {"revoke an entry with a public reason", runRegistryRevoke},
-		"evaluate": {"evaluate the continuous entries once", runRegistryEvaluate},
+		"list":            {"search the registry (level, catalog, domain, status, provider, text)", runRegistryList},
+		"show":            {"show an entry with its history", runRegistryShow},
+		"verify":          {"verify a Level 2 attestation offline with the auditor's public key", runRegistryVerify},
+		"sign":            {"sign an attestation with an auditor's private key (offline)", runRegistrySign},
+		"revoke":          {"revoke an entry with a public reason", runRegistryRevoke},
+		"evaluate":        {"evaluate the continuous entries once", runRegistryEvaluate},
+		"reindex-domains": {"compute the control domains of entries that have none (entries posted before domains existed)", runRegistryReindexDomains},
 	}
 }
 
 func runRegistry(ctx context.Context, env *Env, args []string) int {
 	return runSubcommand(ctx, env, args, "registry",
-		"Usage: cloudtrust registry <list|show|verify|sign|revoke|evaluate> [flags]\n\nThe assurance registry: self-assessments, signed third-party attestations and\ncontinuous entries (docs/registry.md). list, show, revoke and evaluate work on\nthe database (safe while the server runs); verify and sign work offline.", registryCommands())
+		"Usage: cloudtrust registry <list|show|verify|sign|revoke|evaluate|reindex-domains> [flags]\n\nThe assurance registry: self-assessments, signed third-party attestations and\ncontinuous entries (docs/registry.md). list, show, revoke and evaluate work on\nthe database (safe while the server runs); verify and sign work offline.", registryCommands())
 }
 
 var registryListSpec = cmdSpec{
@@ -113,6 +114,7 @@ func runRegistryList(ctx context.Context, env *Env, args []string) int {
 	c.register(fs)
 	fs.StringVar(&level, "level", "", "`level`: self-assessment, third-party or continuous")
 	fs.StringVar(&q.Catalog, "catalog", "", "catalog `version` covered, e.g. ccm@4.1.0")
+	fs.StringVar(&q.Domain, "domain", "", "control `domain` covered (exact id, e.g. IAM)")
 	fs.StringVar(&status, "status", "", "`status`: current, deprecated, pending, expired, lapsed, revoked or hidden")
 	fs.StringVar(&q.Provider, "provider", "", "provider organisation `id`")
 	fs.StringVar(&q.Text, "q", "", "`text` in the provider or service id or name")
@@ -394,4 +396,34 @@ func reportRegistered(ctx context.Context, env *Env, db *sqldb.DB, id string, w 
 	case err == nil && w != nil:
 		fmt.Fprintf(w, "registry entry %s (self-assessment) posted\n", e.ID)
 	}
+}
+
+var registryReindexDomainsSpec = cmdSpec{
+	name: "registry reindex-domains",
+	description: `Computes the control domains (docs/registry.md, Domains) of the registry
+entries that have none: entries posted before the domain filter existed
+(migration 0760), or whose submission was stored after them. Entries get
+their domains when they are posted; run this once after upgrading. Safe to
+repeat and to run while the server runs.`,
+	env: dbEnv,
+}
+
+func runRegistryReindexDomains(ctx context.Context, env *Env, args []string) int {
+	var c dbConfig
+	fs := newFlagSet(registryReindexDomainsSpec)
+	c.register(fs)
+	if done, code := parseArgs(env, fs, registryReindexDomainsSpec, args, 0); done {
+		return code
+	}
+	db, err := openDB(ctx, c, quietLogger())
+	if err != nil {
+		return fail(env, registryReindexDomainsSpec, err)
+	}
+	defer db.Close()
+	n, err := db.RegistryStore().BackfillDomains(ctx)
+	if err != nil {
+		return fail(env, registryReindexDomainsSpec, err)
+	}
+	fmt.Fprintf(env.Stdout, "indexed the domains of %d entries\n", n)
+	return exitOK
 }

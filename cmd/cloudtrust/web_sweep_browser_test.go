@@ -166,7 +166,7 @@ func TestWebPageSweep(t *testing.T) {
 			"/console/measurements/" + demo.APIAvailabilityID, "/console/compare"}},
 		{user(demo.AuditorOrg, org.RoleAuditor), []string{"/console/auditor", "/console/auditor/submissions/" + demo.AcmeSubmissionID,
 			"/console/auditor/entries/" + demo.AcmeAttestationID}},
-		{user(demo.RegistryOrg, org.RoleOwner), []string{"/admin", "/admin/status"}},
+		{user(demo.RegistryOrg, org.RoleOwner), []string{"/admin", "/admin/status", "/admin/accounts"}},
 	}
 	for _, vp := range []struct {
 		name          string

@@ -5,13 +5,14 @@
 // compact JWS with alg ES256 or RS256, kid = the RFC 7638 thumbprint of
 // the public key, typ attestation+jws — what `cloudtrust registry sign`
 // produces.
+//
+// On the keys page (/console/auditor/keys) the same private-key reading
+// derives the key's public part as an SPKI PEM and pastes it into the
+// registration form ("register this browser's key"): again only the public
+// key is posted.
 'use strict';
 (() => {
-  const form = document.getElementById('sign-form');
-  const box = document.getElementById('sign-local');
-  if (!form || !box || !window.crypto || !crypto.subtle) return;
-  box.hidden = false;
-  const status = document.getElementById('sign-status');
+  if (!window.crypto || !crypto.subtle) return;
   const enc = new TextEncoder();
   const b64u = (bytes) => {
     let s = '';
@@ -54,6 +55,40 @@
       : `{"e":"${jwk.e}","kty":"RSA","n":"${jwk.n}"}`;
     return b64u(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(members))));
   }
+
+  // publicPEM returns the SPKI PEM of the public part of a private JWK.
+  async function publicPEM(jwk, alg) {
+    const pub = jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: 'RSA', n: jwk.n, e: jwk.e };
+    const key = await crypto.subtle.importKey('jwk', pub, alg === 'ES256' ? ES : RS, true, ['verify']);
+    const der = new Uint8Array(await crypto.subtle.exportKey('spki', key));
+    let s = '';
+    for (const b of der) s += String.fromCharCode(b);
+    const lines = btoa(s).match(/.{1,64}/g).join('\n');
+    return '-----BEGIN PUBLIC KEY-----\n' + lines + '\n-----END PUBLIC KEY-----\n';
+  }
+
+  const keyBox = document.getElementById('key-local');
+  if (keyBox) {
+    keyBox.hidden = false;
+    const keyStatus = document.getElementById('key-derive-status');
+    document.getElementById('key-derive').addEventListener('click', async () => {
+      const file = document.getElementById('key-private').files[0];
+      if (!file) { keyStatus.textContent = 'Choose the private key file first.'; return; }
+      try {
+        const { alg, jwk } = await importKey(await file.text());
+        document.getElementById('key-text').value = await publicPEM(jwk, alg);
+        keyStatus.textContent = 'Public key of ' + alg + ' key ' + (await thumbprint(jwk)) + ' filled in. Now register it.';
+      } catch (e) {
+        keyStatus.textContent = 'Could not read the key: ' + e.message;
+      }
+    });
+  }
+
+  const form = document.getElementById('sign-form');
+  const box = document.getElementById('sign-local');
+  if (!form || !box) return;
+  box.hidden = false;
+  const status = document.getElementById('sign-status');
 
   document.getElementById('sign-button').addEventListener('click', async () => {
     const file = document.getElementById('sign-key').files[0];

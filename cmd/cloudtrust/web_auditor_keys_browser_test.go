@@ -1,0 +1,112 @@
+package main
+
+// Browser journey of the auditor keys page (issue 7 item 5, W2): an owner
+// of an auditor organisation derives the public key of a private key file
+// in the browser (WebCrypto; the file is never uploaded), registers it, and
+// sees it listed with the thumbprint the server computes.
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cloudtrust/cloudtrust/internal/testkit/browser"
+	"github.com/cloudtrust/cloudtrust/org"
+	"github.com/cloudtrust/cloudtrust/registry"
+	"github.com/cloudtrust/cloudtrust/signing"
+	"github.com/cloudtrust/cloudtrust/sqldb"
+)
+
+// seedKeyOwner stores an auditor organisation with owen (owner) and no key,
+// and returns the path of a fresh private key file (PKCS#8 PEM) with the
+// thumbprint of its public key.
+func seedKeyOwner(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
+	webMust(t, err)
+	defer db.Close()
+	webMust(t, db.Migrate(ctx))
+	orgs := db.OrgStore()
+	webMust(t, orgs.CreateOrganization(ctx, &org.Organization{ID: "audit", Name: "Audit Partners", Kind: org.KindAuditor}))
+	hash, err := org.HashPassword(webPassword)
+	webMust(t, err)
+	u := &org.User{Email: "owen@example.com", Name: "Owen", PasswordHash: hash}
+	webMust(t, orgs.CreateUser(ctx, u))
+	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "audit", Role: org.RoleOwner}))
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	webMust(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	webMust(t, err)
+	keyFile := filepath.Join(t.TempDir(), "auditor-private.pem")
+	webMust(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	webMust(t, err)
+	jwk, _, err := signing.ParsePublicKey(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
+	webMust(t, err)
+	tp, err := registry.KeyThumbprint(jwk)
+	webMust(t, err)
+	return keyFile, tp
+}
+
+func TestWebAuditorRegistersBrowserKey(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, kid := seedKeyOwner(t, dir)
+	srv := startServer(t, nil, "--data", dir)
+	b := browser.Start(t, 1280, 800)
+	b.Run("sign in as the auditor organisation's owner",
+		chromedp.Navigate(srv.url+"/signin?next=/console/auditor/keys"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "owen@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#key-form")))
+	b.Screenshot("keys-empty")
+	b.Run("derive the public key of the private key file in the browser",
+		chromedp.WaitVisible(chromedp.CSS("#key-derive")),
+		chromedp.SetUploadFiles(chromedp.CSS("#key-private"), []string{keyFile}),
+		chromedp.Click(chromedp.CSS("#key-derive")))
+	browser.Get(b, "wait for the public key", chromedp.Poll[bool](`document.getElementById('key-text').value.includes('BEGIN PUBLIC KEY') || document.getElementById('key-derive-status').textContent.startsWith('Could not')`))
+	status := browser.Get(b, "read the derive status", chromedp.Text(chromedp.CSS("#key-derive-status")))
+	if !strings.Contains(status, kid) {
+		t.Fatalf("derive status = %q, want the thumbprint %s", status, kid)
+	}
+	b.Screenshot("keys-derived")
+	b.Run("register it",
+		chromedp.Click(chromedp.CSS("#key-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#key-added")))
+	b.Screenshot("keys-registered")
+	page := browser.Get(b, "read the list", chromedp.Text(chromedp.CSS("main")))
+	for _, want := range []string{"Key with fingerprint " + kid + " registered.", "ES256", "active"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("keys page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "PRIVATE KEY") {
+		t.Error("the page shows the private key")
+	}
+	t.Run("the keys page fits a phone screen", func(t *testing.T) {
+		p := browser.Start(t, 390, 844)
+		p.Run("sign in on a phone",
+			chromedp.Navigate(srv.url+"/signin?next=/console/auditor/keys"),
+			chromedp.WaitVisible(chromedp.CSS("#email")),
+			chromedp.SendKeys(chromedp.CSS("#email"), "owen@example.com"),
+			chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
+			chromedp.Submit(chromedp.CSS("#password")),
+			chromedp.WaitVisible(chromedp.CSS("#key-form")))
+		p.Screenshot("phone-keys")
+		if !browser.Get(p, "check the width", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`)) {
+			t.Error("/console/auditor/keys scrolls sideways at 390x844")
+		}
+	})
+}
