@@ -34,7 +34,6 @@ func newRegistry(h handlerConfig) (registry.Store, *registry.Runner) {
 func startRegistry(ctx context.Context, interval time.Duration, db *sqldb.DB, eval ctp.Evaluator, clock cloudtrust.Clock, logger *slog.Logger) (stop func()) {
 	if interval <= 0 {
 		logger.Info("registry: periodic continuous evaluation disabled")
-		return func() {}
 	}
 	rs := sqldb.NewRegistryStore(db, clock)
 	r := &registry.Runner{Store: rs, Source: db.RegistryObjectives(), Evaluator: eval, Clock: clock, Logger: logger, Interval: interval}
@@ -42,7 +41,16 @@ func startRegistry(ctx context.Context, interval time.Duration, db *sqldb.DB, ev
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		r.Run(rctx)
+		// Entries posted before migration 0760 get their domains once, in
+		// the background (what `registry reindex-domains` does).
+		if n, err := rs.BackfillDomains(rctx); err != nil && rctx.Err() == nil {
+			logger.Warn("registry: indexing the domains of older entries failed; run `cloudtrust registry reindex-domains`", "err", err)
+		} else if n > 0 {
+			logger.Info("registry: indexed the domains of older entries", "entries", n)
+		}
+		if interval > 0 {
+			r.Run(rctx)
+		}
 	}()
 	return func() {
 		cancel()

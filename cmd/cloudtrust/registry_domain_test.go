@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,4 +53,42 @@ func TestCLIRegistryDomains(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestServeIndexesTheDomainsOfOlderEntries(t *testing.T) {
+	t.Run("an entry without domain rows gets them when serve starts", func(t *testing.T) {
+		data := filepath.Join(t.TempDir(), "data")
+		ctx := context.Background()
+		db, err := openDB(ctx, dbConfig{DataDir: data}, quietLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &registry.Entry{Provider: "acme", Service: "compute", Level: registry.LevelContinuous, PostedAt: time.Now().UTC().Add(-time.Hour),
+			Continuous: registry.NewContinuous([]registry.Link{{ServiceView: "v1", Controls: []string{"LOG-05"}}}, time.Hour, time.Now())}
+		if err := db.RegistryStore().CreateEntry(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, "DELETE FROM registry_entry_domains"); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		s := startServer(t, []string{"CLOUDTRUST_BOOTSTRAP_TOKEN=" + testAdminToken}, "--data", data, "--registry-interval", "0")
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := s.client.Get(s.url + "/api/v1/registry?domain=LOG")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			code := resp.StatusCode
+			if code == 200 && strings.Contains(string(out), e.ID) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 20 s GET /api/v1/registry?domain=LOG: %d %s; want the entry", code, out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 }
