@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -94,7 +93,7 @@ func runCTPScript(ctx context.Context, env *Env, args []string) int {
 
 	bound := ctpscript.BindValue(ctpscript.Null(), time.Time{}, nil, nil)
 	if *resultFile != "" {
-		data, err := readInput(env, *resultFile)
+		data, err := readInput(env, *resultFile, maxDocumentFile)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "cloudtrust ctpscript eval: %v\n", err)
 			return exitError
@@ -139,13 +138,6 @@ func printSourceError(w io.Writer, src string, err error) {
 		return
 	}
 	fmt.Fprintf(w, "  %s\n  %s^\n", src, strings.Repeat(" ", len([]rune(src[:min(off, len(src))]))))
-}
-
-func readInput(env *Env, name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(io.LimitReader(env.Stdin, 64<<20))
-	}
-	return os.ReadFile(name)
 }
 
 // bindResultJSON accepts a CTP result object or a measurement holding one

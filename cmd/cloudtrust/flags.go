@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -107,4 +108,32 @@ func (s *stringList) String() string { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil
+}
+
+// Size limits of the files the CLI reads (every input has one).
+const (
+	maxDocumentFile = 16 << 20 // a JSON document: result, attestation, registry entry
+	maxKeyFile      = 1 << 20  // a PEM or JWK key
+)
+
+// readInput reads the file name, or standard input when name is "-", and
+// refuses more than limit bytes with an error naming the input.
+func readInput(env *Env, name string, limit int64) ([]byte, error) {
+	r, label := env.Stdin, "standard input"
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, label = f, name
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", label, limit)
+	}
+	return b, nil
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -88,15 +86,7 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 	if file == "" {
 		return failUsage(env, keysAddSpec, fmt.Errorf("--file: required"))
 	}
-	var (
-		data []byte
-		err  error
-	)
-	if file == "-" {
-		data, err = readAll(env)
-	} else {
-		data, err = os.ReadFile(file)
-	}
+	data, err := readInput(env, file, maxKeyFile)
 	if err != nil {
 		return fail(env, keysAddSpec, err)
 	}
@@ -131,14 +121,6 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "added %s key %s for authority %s\n", k.Algorithm, k.ID, k.AuthorityID)
 	return exitOK
-}
-
-func readAll(env *Env) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(env.Stdin, 1<<20+1))
-	if err == nil && len(b) > 1<<20 {
-		err = fmt.Errorf("stdin: key larger than 1 MiB")
-	}
-	return b, err
 }
 
 var keysListSpec = cmdSpec{

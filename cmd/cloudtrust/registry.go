@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -244,13 +243,6 @@ signature, that the attestation shown in clear is the one signed, and prints
 the attestation. Exit status 1 when it does not verify.`,
 }
 
-func readFileOrStdin(env *Env, name string) ([]byte, error) {
-	if name == "-" {
-		return readAll(env)
-	}
-	return os.ReadFile(name)
-}
-
 func runRegistryVerify(_ context.Context, env *Env, args []string) int {
 	var (
 		file, key string
@@ -266,11 +258,11 @@ func runRegistryVerify(_ context.Context, env *Env, args []string) int {
 	if file == "" || key == "" {
 		return failUsage(env, registryVerifySpec, fmt.Errorf("--file and --key: required"))
 	}
-	data, err := readFileOrStdin(env, file)
+	data, err := readInput(env, file, maxDocumentFile)
 	if err != nil {
 		return fail(env, registryVerifySpec, err)
 	}
-	pub, err := os.ReadFile(key)
+	pub, err := readInput(env, key, maxKeyFile)
 	if err != nil {
 		return fail(env, registryVerifySpec, err)
 	}
@@ -309,7 +301,7 @@ func runRegistrySign(_ context.Context, env *Env, args []string) int {
 	if file == "" || key == "" {
 		return failUsage(env, registrySignSpec, fmt.Errorf("--file and --key: required"))
 	}
-	data, err := readFileOrStdin(env, file)
+	data, err := readInput(env, file, maxDocumentFile)
 	if err != nil {
 		return fail(env, registrySignSpec, err)
 	}
@@ -322,7 +314,7 @@ func runRegistrySign(_ context.Context, env *Env, args []string) int {
 	if a.IssuedAt.IsZero() {
 		a.IssuedAt = time.Now().UTC()
 	}
-	pk, err := os.ReadFile(key)
+	pk, err := readInput(env, key, maxKeyFile)
 	if err != nil {
 		return fail(env, registrySignSpec, err)
 	}
