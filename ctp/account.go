@@ -2,6 +2,7 @@ package ctp
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -54,13 +55,8 @@ func NewAccount(in AccountInput, now time.Time) (*Account, string, error) {
 	token := ""
 	if in.Token != nil {
 		token = *in.Token
-		if len(token) < MinTokenLength || len(token) > MaxTokenLength {
-			return nil, "", invalidf("token: must be %d to %d characters (omit it to have one generated)", MinTokenLength, MaxTokenLength)
-		}
-		for i := 0; i < len(token); i++ {
-			if token[i] <= ' ' || token[i] > '~' {
-				return nil, "", invalidf("token: must be printable ASCII without spaces")
-			}
+		if err := ValidateToken(token); err != nil {
+			return nil, "", invalidf("token: %s (omit it to have one generated)", err)
 		}
 	} else {
 		token = NewToken()
@@ -73,4 +69,19 @@ func NewAccount(in AccountInput, now time.Time) (*Account, string, error) {
 	sum := sha256.Sum256([]byte(token))
 	return &Account{ID: id, Name: in.Name, Annotation: in.Annotation, AccountTags: tags, AccessTags: access,
 		TokenHash: sum[:], CreatedAt: now}, token, nil
+}
+
+// ValidateToken checks a bearer token chosen by an administrator:
+// MinTokenLength to MaxTokenLength printable ASCII characters without
+// spaces.
+func ValidateToken(t string) error {
+	if len(t) < MinTokenLength || len(t) > MaxTokenLength {
+		return fmt.Errorf("must be %d to %d characters (got %d)", MinTokenLength, MaxTokenLength, len(t))
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' {
+			return fmt.Errorf("must be printable ASCII without spaces (character %d is not)", i+1)
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"strings"
@@ -90,13 +89,12 @@ func runAccountCreate(ctx context.Context, env *Env, args []string) int {
 	} else if len(accountTags) == 0 {
 		accountTags = []string{ctp.TagUser, ctp.TagAnybody}
 	}
-	id := ctp.NewID()
-	accountTags = append(accountTags, "id:"+id)
-	h := sha256.Sum256([]byte(tok))
-	a := &ctp.Account{
-		ID: id, Name: name, Annotation: annotation,
-		AccountTags: accountTags, AccessTags: []string{ctp.TagAdmin},
-		TokenHash: h[:], CreatedAt: cloudtrust.SystemClock{}.Now(),
+	// The flags are checked above with their names; the account is built
+	// by the same function as the API's and the admin page's.
+	a, tok, err := ctp.NewAccount(ctp.AccountInput{Name: name, Annotation: annotation, AccountTags: accountTags, Token: &tok},
+		cloudtrust.SystemClock{}.Now())
+	if err != nil {
+		return failUsage(env, accountCreateSpec, err)
 	}
 
 	db, err := openDB(ctx, c, quietLogger())

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cloudtrust/cloudtrust/ctp"
 )
 
 // dbConfig selects the database. Every command that touches data shares it,
@@ -237,13 +239,8 @@ func (c *serveConfig) check() error {
 // checkToken applies the rules of POST /accounts: 16 to 512 printable ASCII
 // characters without spaces, so that a token fits an Authorization header.
 func checkToken(t string) error {
-	if len(t) < 16 || len(t) > 512 {
-		return fmt.Errorf("token must be 16 to 512 characters (got %d)", len(t))
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] <= ' ' || t[i] > '~' {
-			return fmt.Errorf("token character %d is not printable ASCII (spaces are not allowed)", i+1)
-		}
+	if err := ctp.ValidateToken(t); err != nil {
+		return fmt.Errorf("token %v", err)
 	}
 	return nil
 }
