@@ -191,9 +191,13 @@ func (s *CTPStore) exists(ctx context.Context, r ctp.Ref) error {
 	return notFound(err, t.what, r.ID)
 }
 
-// maxVisibleSets bounds the IN list visibleSets builds; past it List falls
-// back to matching tags row by row.
-const maxVisibleSets = 64
+// maxVisibleSets bounds the IN list visibleSets builds, and maxTagSets the
+// distinct tag sets it reads (one per provider at the top of a registry
+// of thousands); past either List falls back to matching tags row by row.
+const (
+	maxVisibleSets = 64
+	maxTagSets     = 256
+)
 
 // visibleSets turns a visibility filter into a condition on whole tag sets.
 // Children usually inherit their parent's tags (back-office §2.2.3), so a
@@ -207,7 +211,7 @@ func (s *CTPStore) visibleSets(ctx context.Context, table string, where []string
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.query(ctx, s.db.db, "SELECT "+s.d.jsonText("access_tags")+" FROM "+table+cond+" GROUP BY access_tags", args...)
+	rows, err := s.query(ctx, s.db.db, "SELECT "+s.d.jsonText("access_tags")+" FROM "+table+cond+" GROUP BY access_tags LIMIT ?", append(append([]any{}, args...), maxTagSets+1)...)
 	if err != nil {
 		return "", nil, translate(err)
 	}
@@ -231,6 +235,8 @@ func (s *CTPStore) visibleSets(ctx context.Context, table string, where []string
 		return "", nil, translate(err)
 	}
 	switch {
+	case len(all) > maxTagSets:
+		return "", nil, nil
 	case len(seen) == len(all):
 		return "1 = 1", nil, nil
 	case len(seen) == 0:

@@ -53,6 +53,18 @@ func (s *CTPStore) ViewMeasurements(ctx context.Context, viewID string, limit in
 			misses = append(misses, id)
 		}
 	}
+	if len(misses) > len(ids)/2 {
+		// Mostly cold: one range scan of the view's rows (stored together,
+		// in seq order) costs far less than a lookup by id for each.
+		ms, err := s.scanMeasurements(ctx, "SELECT "+measurementCols+" FROM measurements WHERE service_view_id = ? ORDER BY seq LIMIT ?", viewID, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			s.db.mcache.put(m, gen)
+		}
+		return ms, nil
+	}
 	for lo := 0; lo < len(misses); lo += batchChunk {
 		chunk := misses[lo:min(lo+batchChunk, len(misses))]
 		ms, err := s.scanMeasurements(ctx, "SELECT "+measurementCols+" FROM measurements WHERE id IN ("+placeholders(len(chunk))+")", chunk...)

@@ -254,5 +254,21 @@ func TestListVisibleToTagSets(t *testing.T) {
 				t.Fatalf("Total = %d, want 4", p.Total)
 			}
 		})
+		t.Run("more sets than are grouped (one per provider's view) list exactly the visible ones", func(t *testing.T) {
+			var mine []string
+			for i := 0; i < 300; i++ {
+				sv := &ctp.ServiceView{Name: fmt.Sprintf("p-%d", i), AccessTags: []string{fmt.Sprintf("org:p%03d", i)}}
+				must(t, s.CreateServiceView(ctx, sv))
+				if i == 123 {
+					mine = append(mine, sv.ID)
+				}
+			}
+			p, err := s.List(ctx, ctp.KindServiceView, ctp.Ref{}, ctp.ListOptions{VisibleTo: []string{"org:p123"}, Items: 100})
+			must(t, err)
+			jsonEqual(t, ids(p), mine)
+			if p.Total != 1 {
+				t.Fatalf("Total = %d, want 1", p.Total)
+			}
+		})
 	})
 }
