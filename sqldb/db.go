@@ -50,6 +50,9 @@ type DB struct {
 	// mcache caches measurements on SQLite (measurement_cache.go); nil on
 	// PostgreSQL.
 	mcache *measurementCache
+	// ckpt checkpoints the WAL in the background on SQLite
+	// (checkpoint.go); nil on PostgreSQL.
+	ckpt *checkpointer
 }
 
 // maxCachedStmts bounds the statement cache; List builds a few query
@@ -147,6 +150,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("sqldb: open sqlite writer connection: %w", err)
 		}
+		if err := noAutoCheckpoint(ctx, out.writer); err != nil {
+			out.writer.Close()
+			db.Close()
+			return nil, fmt.Errorf("sqldb: sqlite writer connection: %w", err)
+		}
+		out.startCheckpointer()
 	}
 	return out, nil
 }
@@ -180,6 +189,7 @@ func (db *DB) Close() error {
 	}
 	db.stmts.m = nil
 	db.stmts.mu.Unlock()
+	db.stopCheckpointer()
 	if db.writer != nil {
 		db.writer.Close()
 	}
@@ -217,6 +227,7 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if db.d.name == "sqlite" {
 		db.writeMu.Lock()
 		defer db.writeMu.Unlock()
+		defer db.committed(ctx)
 		return db.runTx(ctx, fn)
 	}
 	var err error
@@ -247,6 +258,10 @@ func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
 		w, werr := db.db.Conn(ctx)
 		if werr != nil {
 			return nil, werr
+		}
+		if err := noAutoCheckpoint(ctx, w); err != nil {
+			w.Close()
+			return nil, err
 		}
 		db.writer = w
 		tx, err = w.BeginTx(ctx, nil)

@@ -29,3 +29,16 @@ func PreviousResult(ctx context.Context, db *DB, measurementID string, before ti
 	}
 	return db.readPrevious(ctx, seq, clampNanos(before))
 }
+
+// WALFramesLeft is the number of WAL frames the last background checkpoint
+// of a SQLite database left (-1 on PostgreSQL).
+func WALFramesLeft(db *DB) int64 {
+	if db.ckpt == nil {
+		return -1
+	}
+	return db.ckpt.frames.Load()
+}
+
+// WALMaxBytes is the WAL size past which the background checkpoint
+// restarts the WAL (4 KiB pages).
+const WALMaxBytes = walMaxFrames * 4096
