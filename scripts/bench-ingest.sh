@@ -82,5 +82,7 @@ status=0
   --batch "$BATCH" --duration "$DURATION" --rate "$RATE" --flip "$FLIP" --server-pid "$(cat "$work/pid")" \
   --baseline-rows "$BASELINE_ROWS" --baseline-dir "$work" || status=$?
 if [ -z "${DATABASE:-}" ]; then echo "== database size: $(du -sh "$work/data" | cut -f1)"; fi
+# History maintenance during the run (logged at --log-level info, e.g. SERVE_FLAGS="--log-level info --compact-after 1s").
+if grep -qE 'compacted|downsampled|pruned' "$work/server.log"; then echo "== history maintenance: $(grep -cE 'compacted|downsampled|pruned' "$work/server.log") passes, last: $(grep -E 'compacted|downsampled|pruned' "$work/server.log" | tail -1)"; fi
 if grep -qiE 'error|dead' "$work/server.log"; then echo "== server log (errors):"; grep -iE 'error|dead' "$work/server.log" | head -20; fi
 exit $status

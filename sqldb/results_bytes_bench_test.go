@@ -76,10 +76,12 @@ func benchResultStorage(b *testing.B, dialect string) {
 	if dialect != "postgres" {
 		return
 	}
+	start := time.Now()
 	moved, err := s.CompactResults(ctx, t0.Add(1000*time.Hour), 0)
 	if err != nil || moved != measurements*perMeasurement {
 		b.Fatalf("compacted %d: %v", moved, err)
 	}
+	b.ReportMetric(n/time.Since(start).Seconds(), "compacted-results/s")
 	b.ReportMetric(size("result_chunks")/n, "chunk-bytes/result")
 	b.ReportMetric(size("results")/1024, "emptied-rows-table-KiB")
 }
