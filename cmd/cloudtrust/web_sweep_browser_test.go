@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/demo"
 	"github.com/cloudtrust/cloudtrust/internal/testkit/browser"
 	"github.com/cloudtrust/cloudtrust/org"
+	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 // sweepAudit is what one page's audit script returns.
@@ -145,7 +147,29 @@ func setColorScheme(b *browser.Browser, scheme string) {
 
 func TestWebPageSweep(t *testing.T) {
 	// The demo's own data and users (serve --demo on an empty database).
-	srv := startServer(t, nil, "--data", t.TempDir(), "--demo")
+	data := t.TempDir()
+	srv := startServer(t, nil, "--data", data, "--demo")
+	// The demo's public evidence item (its id is generated): the edit page.
+	var evidenceID string
+	{
+		db, err := sqldb.Open(context.Background(), filepath.Join(data, "cloudtrust.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := db.EvidenceStore().Items(context.Background(), demo.ProviderOrg)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.Title == demo.PublicEvidenceTitle {
+				evidenceID = it.ID
+			}
+		}
+		if evidenceID == "" {
+			t.Fatalf("no demo evidence item titled %q", demo.PublicEvidenceTitle)
+		}
+	}
 	user := func(orgID string, role org.Role) demo.User {
 		for _, u := range demo.Users {
 			if u.Org == orgID && u.Role == role {
@@ -161,11 +185,12 @@ func TestWebPageSweep(t *testing.T) {
 	}{
 		{demo.User{}, []string{"/", "/registry", "/providers/" + demo.ProviderOrg, "/signin"}},
 		{user(demo.ProviderOrg, org.RoleOwner), []string{"/console/provider", "/console/provider/views/" + demo.ObjectStorageViewID,
-			"/console/assess", "/console/assess/submissions/" + demo.AcmeSubmissionID, "/console/evidence", "/console/requests", "/account"}},
+			"/console/assess", "/console/assess/submissions/" + demo.AcmeSubmissionID, "/console/evidence",
+			"/console/evidence/" + evidenceID + "/edit", "/console/requests", "/account"}},
 		{user(demo.CustomerOrg, org.RoleViewer), []string{"/console/customer", "/console/customer/views/" + demo.ObjectStorageViewID,
 			"/console/measurements/" + demo.APIAvailabilityID, "/console/compare"}},
 		{user(demo.AuditorOrg, org.RoleAuditor), []string{"/console/auditor", "/console/auditor/submissions/" + demo.AcmeSubmissionID,
-			"/console/auditor/entries/" + demo.AcmeAttestationID}},
+			"/console/auditor/entries/" + demo.AcmeAttestationID, "/console/auditor/keys"}},
 		{user(demo.RegistryOrg, org.RoleOwner), []string{"/admin", "/admin/status", "/admin/accounts"}},
 	}
 	for _, vp := range []struct {
