@@ -70,12 +70,7 @@ func TestWebProviderImportsFixesAndSubmits(t *testing.T) {
 	b := browser.Start(t, 1280, 800)
 
 	b.Run("sign in",
-		chromedp.Navigate(srv.url+"/signin?next=/console/assess"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "alice@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS("#import-form")))
+		signInTasks(srv.url, "/console/assess", "alice@example.com", webPassword, chromedp.WaitVisible(chromedp.CSS("#import-form")))...)
 	b.Screenshot("questionnaires")
 	logPaint(t, b, "/console/assess")
 

@@ -67,15 +67,8 @@ func seedAuditData(t *testing.T, dir string) string {
 	l1.ProviderName, l1.ServiceName = "Acme Cloud", "Acme Object Storage"
 	webMust(t, db.RegistryStore().CreateEntry(ctx, l1))
 
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	webMust(t, err)
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	webMust(t, err)
-	keyFile := filepath.Join(t.TempDir(), "auditor-private.pem")
-	webMust(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
-	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	webMust(t, err)
-	jwk, alg, err := signing.ParsePublicKey(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
+	keyFile, pubPEM := writeAuditorKey(t)
+	jwk, alg, err := signing.ParsePublicKey(pubPEM)
 	webMust(t, err)
 	webMust(t, db.Keys().AddKey(ctx, &signing.Key{ID: "audit-2026", AuthorityID: registry.AuditorAuthority("audit"), Algorithm: alg, JWK: jwk}))
 	return keyFile
@@ -87,12 +80,7 @@ func TestWebAuditorSignsAnAttestation(t *testing.T) {
 	srv := startServer(t, nil, "--data", dir)
 	b := browser.Start(t, 1280, 800)
 	b.Run("sign in as the auditor",
-		chromedp.Navigate(srv.url+"/signin?next=/console/auditor"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "carol@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS("table.submissions")))
+		signInTasks(srv.url, "/console/auditor", "carol@example.com", webPassword, chromedp.WaitVisible(chromedp.CSS("table.submissions")))...)
 	b.Screenshot("auditor-console")
 	b.Run("open the submitted submission",
 		chromedp.Click(chromedp.CSS(`a[href="/console/auditor/submissions/sub-acme"]`)),
@@ -137,12 +125,7 @@ func TestWebAuditorSignsAnAttestation(t *testing.T) {
 	t.Run("the review and the entry fit a phone screen", func(t *testing.T) {
 		p := browser.Start(t, 390, 844)
 		p.Run("sign in on a phone",
-			chromedp.Navigate(srv.url+"/signin?next=/console/auditor/submissions/sub-acme"),
-			chromedp.WaitVisible(chromedp.CSS("#email")),
-			chromedp.SendKeys(chromedp.CSS("#email"), "carol@example.com"),
-			chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
-			chromedp.Submit(chromedp.CSS("#password")),
-			chromedp.WaitVisible(chromedp.CSS("#attest-form")))
+			signInTasks(srv.url, "/console/auditor/submissions/sub-acme", "carol@example.com", webPassword, chromedp.WaitVisible(chromedp.CSS("#attest-form")))...)
 		for _, page := range []string{srv.url + "/console/auditor/submissions/sub-acme", entryURL, srv.url + "/console/auditor"} {
 			p.Run("open "+page, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("h1")))
 			p.Screenshot("phone-" + page[strings.LastIndex(page, "/")+1:])
@@ -151,4 +134,19 @@ func TestWebAuditorSignsAnAttestation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// writeAuditorKey writes a fresh P-256 private key (PKCS#8 PEM) to a file
+// and returns its path and the public key as PEM.
+func writeAuditorKey(t *testing.T) (string, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	webMust(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	webMust(t, err)
+	keyFile := filepath.Join(t.TempDir(), "auditor-private.pem")
+	webMust(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	webMust(t, err)
+	return keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 }

@@ -7,12 +7,6 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,15 +38,8 @@ func seedKeyOwner(t *testing.T, dir string) (string, string) {
 	webMust(t, orgs.CreateUser(ctx, u))
 	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "audit", Role: org.RoleOwner}))
 
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	webMust(t, err)
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	webMust(t, err)
-	keyFile := filepath.Join(t.TempDir(), "auditor-private.pem")
-	webMust(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
-	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	webMust(t, err)
-	jwk, _, err := signing.ParsePublicKey(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
+	keyFile, pubPEM := writeAuditorKey(t)
+	jwk, _, err := signing.ParsePublicKey(pubPEM)
 	webMust(t, err)
 	tp, err := registry.KeyThumbprint(jwk)
 	webMust(t, err)
@@ -65,12 +52,7 @@ func TestWebAuditorRegistersBrowserKey(t *testing.T) {
 	srv := startServer(t, nil, "--data", dir)
 	b := browser.Start(t, 1280, 800)
 	b.Run("sign in as the auditor organisation's owner",
-		chromedp.Navigate(srv.url+"/signin?next=/console/auditor/keys"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "owen@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS("#key-form")))
+		signInTasks(srv.url, "/console/auditor/keys", "owen@example.com", webPassword, chromedp.WaitVisible(chromedp.CSS("#key-form")))...)
 	b.Screenshot("keys-empty")
 	b.Run("derive the public key of the private key file in the browser",
 		chromedp.WaitVisible(chromedp.CSS("#key-derive")),
@@ -98,12 +80,7 @@ func TestWebAuditorRegistersBrowserKey(t *testing.T) {
 	t.Run("the keys page fits a phone screen", func(t *testing.T) {
 		p := browser.Start(t, 390, 844)
 		p.Run("sign in on a phone",
-			chromedp.Navigate(srv.url+"/signin?next=/console/auditor/keys"),
-			chromedp.WaitVisible(chromedp.CSS("#email")),
-			chromedp.SendKeys(chromedp.CSS("#email"), "owen@example.com"),
-			chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
-			chromedp.Submit(chromedp.CSS("#password")),
-			chromedp.WaitVisible(chromedp.CSS("#key-form")))
+			signInTasks(srv.url, "/console/auditor/keys", "owen@example.com", webPassword, chromedp.WaitVisible(chromedp.CSS("#key-form")))...)
 		p.Screenshot("phone-keys")
 		if !browser.Get(p, "check the width", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`)) {
 			t.Error("/console/auditor/keys scrolls sideways at 390x844")

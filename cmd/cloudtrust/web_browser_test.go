@@ -201,12 +201,7 @@ func TestWebNewcomerBrowsesTheRegistry(t *testing.T) {
 				t.Fatalf("demo.Users[3] = %+v, want a customer", viewer)
 			}
 			b.Run("sign in as the demo customer with the published password",
-				chromedp.Navigate(srv.url+"/signin"),
-				chromedp.WaitVisible(chromedp.CSS("#email")),
-				chromedp.SendKeys(chromedp.CSS("#email"), viewer.Email),
-				chromedp.SendKeys(chromedp.CSS("#password"), viewer.Password),
-				chromedp.Submit(chromedp.CSS("#password")),
-				chromedp.WaitVisible(chromedp.CSS(`a[href="/account"]`)))
+				signInTasks(srv.url, "", viewer.Email, viewer.Password, chromedp.WaitVisible(chromedp.CSS(`a[href="/account"]`)))...)
 			b.Run("open the customer console", chromedp.Navigate(srv.url+"/console/customer"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 			b.Screenshot("customer-console")
 			console := browser.Get(b, "read the customer console", chromedp.Text(chromedp.CSS("main")))
@@ -226,12 +221,7 @@ func TestWebCSRFAndSessionFixationFail(t *testing.T) {
 	b := browser.Start(t, 1280, 800)
 	signIn := func() {
 		b.Run("sign in",
-			chromedp.Navigate(srv.url+"/signin"),
-			chromedp.WaitVisible(chromedp.CSS("#email")),
-			chromedp.SendKeys(chromedp.CSS("#email"), "alice@example.com"),
-			chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
-			chromedp.Submit(chromedp.CSS("#password")),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/account"]`)))
+			signInTasks(srv.url, "", "alice@example.com", webPassword, chromedp.WaitVisible(chromedp.CSS(`a[href="/account"]`)))...)
 	}
 
 	t.Run("a session id planted before sign-in is not adopted", func(t *testing.T) {
@@ -305,4 +295,21 @@ func TestWebCSRFAndSessionFixationFail(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
 		b.Run("open the account page again", chromedp.Navigate(srv.url+"/account"), chromedp.WaitVisible(chromedp.CSS("#email")))
 	})
+}
+
+// signInTasks signs in on srvURL's sign-in page as email with password,
+// going on to next ("" for the default page), and waits for wait.
+func signInTasks(srvURL, next, email, password string, wait chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+	u := srvURL + "/signin"
+	if next != "" {
+		u += "?next=" + next
+	}
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(u),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")),
+		wait,
+	}
 }

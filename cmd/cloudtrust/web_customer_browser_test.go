@@ -75,12 +75,7 @@ func TestWebCustomerSeesAlertWithoutReload(t *testing.T) {
 	viewURL := srv.url + "/console/customer/views/" + viewID
 
 	b.Run("sign in",
-		chromedp.Navigate(srv.url+"/signin?next=/console/customer"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "carol@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), webPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS("#h-my-views")))
+		signInTasks(srv.url, "/console/customer", "carol@example.com", webPassword, chromedp.WaitVisible(chromedp.CSS("#h-my-views")))...)
 	b.Screenshot("customer-console")
 	logPaint(t, b, "/console/customer")
 

@@ -220,12 +220,7 @@ func TestWebPageSweep(t *testing.T) {
 				if role.user.Email != "" {
 					who = string(role.user.Role) + "@" + role.user.Org
 					b.Run("sign in as "+who,
-						chromedp.Navigate(srv.url+"/signin"),
-						chromedp.WaitVisible(chromedp.CSS("#email")),
-						chromedp.SendKeys(chromedp.CSS("#email"), role.user.Email),
-						chromedp.SendKeys(chromedp.CSS("#password"), role.user.Password),
-						chromedp.Submit(chromedp.CSS("#password")),
-						chromedp.WaitNotPresent(chromedp.CSS("#password")))
+						signInTasks(srv.url, "", role.user.Email, role.user.Password, chromedp.WaitNotPresent(chromedp.CSS("#password")))...)
 				}
 				for _, page := range role.pages {
 					sweepPage(t, b, srv.url, vp.name, who, page)
