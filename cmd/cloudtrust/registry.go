@@ -403,8 +403,9 @@ var registryReindexDomainsSpec = cmdSpec{
 	description: `Computes the control domains (docs/registry.md, Domains) of the registry
 entries that have none: entries posted before the domain filter existed
 (migration 0760), or whose submission was stored after them. Entries get
-their domains when they are posted; run this once after upgrading. Safe to
-repeat and to run while the server runs.`,
+their domains when they are posted, and serve indexes older ones when it
+starts; this does the same without a server. Safe to repeat and to run
+while the server runs.`,
 	env: dbEnv,
 }
 
