@@ -272,15 +272,22 @@ func (s *Server) needEvidenceService() (*evidence.Service, error) {
 	return s.cfg.Assess.Evidence, nil
 }
 
+// editableEvidence is the evidence service and the item of the request's
+// path that the visitor may change.
+func (s *Server) editableEvidence(r *http.Request, v *visit) (*evidence.Service, *evidence.Item, error) {
+	svc, err := s.needEvidenceService()
+	if err != nil {
+		return nil, nil, err
+	}
+	it, err := s.loadEvidenceItem(r.Context(), v, r.PathValue("ev"), true)
+	return svc, it, err
+}
+
 // handleEvidenceEditPost changes an item's metadata: title, description,
 // collector, controls, period, expiry and visibility (PATCH
 // /api/v1/evidence/{ev}). A date left as shown keeps the stored instant.
 func (s *Server) handleEvidenceEditPost(w http.ResponseWriter, r *http.Request, v *visit) {
-	svc, err := s.needEvidenceService()
-	var it *evidence.Item
-	if err == nil {
-		it, err = s.loadEvidenceItem(r.Context(), v, r.PathValue("ev"), true)
-	}
+	svc, it, err := s.editableEvidence(r, v)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -326,11 +333,7 @@ func (s *Server) handleEvidenceEditPost(w http.ResponseWriter, r *http.Request, 
 // once the form's confirmation box is ticked; without it the edit page
 // comes back asking for it.
 func (s *Server) handleEvidenceDeletePost(w http.ResponseWriter, r *http.Request, v *visit) {
-	svc, err := s.needEvidenceService()
-	var it *evidence.Item
-	if err == nil {
-		it, err = s.loadEvidenceItem(r.Context(), v, r.PathValue("ev"), true)
-	}
+	svc, it, err := s.editableEvidence(r, v)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
