@@ -21,6 +21,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -28,6 +29,7 @@ import (
 const (
 	checkpointEvery = 100 * time.Millisecond
 	walMaxFrames    = 16384 // 64 MiB of 4 KiB pages
+	restartWait     = 100 * time.Millisecond
 )
 
 // checkpointer is the background checkpoint goroutine of a SQLite DB.
@@ -90,7 +92,7 @@ func (db *DB) committed(ctx context.Context) {
 		return
 	}
 	if db.ckpt.size.Load() > walMaxFrames && db.writer != nil {
-		db.recordCheckpoint(db.writer.QueryRowContext(context.WithoutCancel(ctx), "PRAGMA wal_checkpoint(RESTART)"))
+		db.restartWAL(context.WithoutCancel(ctx))
 	}
 	select {
 	case db.ckpt.kick <- struct{}{}:
@@ -112,4 +114,17 @@ func (db *DB) stopCheckpointer() {
 func noAutoCheckpoint(ctx context.Context, w *sql.Conn) error {
 	_, err := w.ExecContext(ctx, "PRAGMA wal_autocheckpoint=0")
 	return err
+}
+
+// restartWAL runs a RESTART checkpoint on the writer connection. A RESTART
+// waits (busy handler) for readers still on an older snapshot: the wait is
+// cut to restartWait so that a long read (an export) never holds a commit
+// for the full busy timeout; a checkpoint that gave up is retried after a
+// later commit, once the background pass has seen the WAL again.
+func (db *DB) restartWAL(ctx context.Context) {
+	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout=%d", restartWait.Milliseconds())); err != nil {
+		return
+	}
+	defer db.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout=%d", sqliteBusyTimeout.Milliseconds()))
+	db.recordCheckpoint(db.writer.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)"))
 }

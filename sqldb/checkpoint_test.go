@@ -98,4 +98,13 @@ func TestWALStaysBoundedUnderSustainedWrites(t *testing.T) {
 	if st.Size() > 2*sqldb.WALMaxBytes {
 		t.Fatalf("the WAL is %d bytes after sustained writes; want at most %d (it is started over past the bound)", st.Size(), 2*sqldb.WALMaxBytes)
 	}
+	// The RESTART's shorter wait for readers is the writer's only while it
+	// runs: later writes wait the full busy timeout for another process.
+	var busy int
+	must(t, sqldb.WithTx(ctx, db, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy)
+	}))
+	if busy != 10000 {
+		t.Fatalf("writer busy_timeout = %d ms after the WAL restarts, want 10000", busy)
+	}
 }
