@@ -42,3 +42,6 @@ func WALFramesLeft(db *DB) int64 {
 // WALMaxBytes is the WAL size past which the background checkpoint
 // restarts the WAL (4 KiB pages).
 const WALMaxBytes = walMaxFrames * 4096
+
+// Rebind turns ? placeholders into db's (tests writing SQL directly).
+func Rebind(db *DB, q string) string { return db.d.rebind(q) }

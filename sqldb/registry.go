@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/registry"
 )
 
@@ -536,6 +537,10 @@ func (s *RegistryStore) List(ctx context.Context, q registry.Query) (*registry.P
 	}
 	if q.Page > (1<<31)/q.Items {
 		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "page: %d is too large", q.Page)
+	}
+	if len(q.Domain) > ctp.MaxNameLength {
+		// The API refuses it first; the CLI and the web page reach here.
+		return nil, cloudtrust.Errorf(cloudtrust.EINVALID, "domain: longer than %d bytes", ctp.MaxNameLength)
 	}
 	if err := s.refreshStatus(ctx, s.clock.Now().UTC()); err != nil {
 		return nil, err

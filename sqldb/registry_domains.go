@@ -3,13 +3,14 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cloudtrust/cloudtrust/assess"
 	"github.com/cloudtrust/cloudtrust/catalog"
+	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/registry"
 )
 
@@ -142,53 +143,42 @@ func (s *RegistryStore) BackfillDomains(ctx context.Context) (int, error) {
 	src := s.domainSource()
 	cats := map[string]*catalog.Catalog{}
 	n := 0
+	var failed []error // one entry that cannot be indexed does not stop the others
 	for _, id := range ids {
-		e, err := s.Entry(ctx, id)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		d := e.Domains // kept in the body: only the rows are missing
-		if len(d) == 0 {
-			if d, err = registry.EntryDomains(ctx, src, e, cats); err != nil {
-				return n, fmt.Errorf("entry %s: %w", id, err)
+		e, err := s.Entry(ctx, id)
+		if cloudtrust.ErrorCode(err) == cloudtrust.ENOTFOUND {
+			continue // deleted meanwhile
+		}
+		var d []string
+		if err == nil {
+			if d = e.Domains; len(d) == 0 { // kept in the body: only the rows are missing
+				d, err = registry.EntryDomains(ctx, src, e, cats)
 			}
 		}
-		if len(d) == 0 {
-			continue
+		if err == nil && len(d) > 0 {
+			if err = s.setDomains(ctx, id, d); err == nil {
+				n++
+			}
 		}
-		if err := s.setDomains(ctx, id, d); err != nil {
-			return n, err
+		if err != nil {
+			failed = append(failed, fmt.Errorf("entry %s: %w", id, err))
 		}
-		n++
+	}
+	if len(failed) > 0 {
+		return n, fmt.Errorf("%d entries could not be indexed (the others were), first: %w", len(failed), failed[0])
 	}
 	return n, nil
 }
 
 // setDomains stores the domains of entry id (body and rows) without
-// touching its history.
+// touching its history: UpdateEntry with a change it keeps as given.
 func (s *RegistryStore) setDomains(ctx context.Context, id string, domains []string) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		seq, e, err := s.load(ctx, tx, id, s.db.d.forUpdate)
-		if err != nil {
-			return err
-		}
-		e.Domains = normDomains(domains)
-		stored := *e
-		stored.Status, stored.History = "", nil
-		body, err := json.Marshal(&stored)
-		if err != nil {
-			return fmt.Errorf("sqldb: encode registry entry: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, s.q("UPDATE registry_entry_bodies SET body = ? WHERE entry_seq = ?"), string(body), seq); err != nil {
-			return translate(err)
-		}
-		var (
-			posted int64
-			status string
-		)
-		if err := tx.QueryRowContext(ctx, s.q("SELECT posted_at, status FROM registry_entries WHERE seq = ?"), seq).Scan(&posted, &status); err != nil {
-			return translate(err)
-		}
-		return s.putDomains(ctx, tx, seq, e.Domains, posted, status, true)
+	_, err := s.UpdateEntry(ctx, id, func(e *registry.Entry, _ time.Time) error {
+		e.Domains = domains
+		return nil
 	})
+	return err
 }

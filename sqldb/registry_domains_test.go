@@ -3,12 +3,14 @@ package sqldb_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/assess"
 	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
 	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/sqldb"
@@ -176,6 +178,78 @@ func TestRegistryDomains(t *testing.T) {
 			}
 			if n, err := rs.BackfillDomains(ctx); err != nil || n != 0 {
 				t.Fatalf("second backfill = %d, %v; want 0", n, err)
+			}
+		})
+		t.Run("an entry whose body has no domains is backfilled from its submission", func(t *testing.T) {
+			// As stored before 0760: no domains in the body, no domain rows.
+			_, err := rs.UpdateEntry(ctx, l1.ID, func(e *registry.Entry, _ time.Time) error { e.Domains = nil; return nil })
+			must(t, err)
+			if e, err := rs.Entry(ctx, l1.ID); err != nil || len(e.Domains) != 0 {
+				t.Fatalf("domains before backfill = %v, %v; want none", e.Domains, err)
+			}
+			n, err := rs.BackfillDomains(ctx)
+			must(t, err)
+			if n != 1 {
+				t.Fatalf("backfilled %d entries, want 1", n)
+			}
+			e, err := rs.Entry(ctx, l1.ID)
+			must(t, err)
+			if !slices.Equal(e.Domains, []string{"WDG"}) {
+				t.Fatalf("domains after backfill = %v, want [WDG]", e.Domains)
+			}
+			p, err := rs.List(ctx, registry.Query{Domain: "WDG", Level: registry.LevelSelfAssessment})
+			must(t, err)
+			if got := entryIDsOf(t, p); !slices.Equal(got, []string{l1.ID}) {
+				t.Fatalf("after backfill WDG = %v", got)
+			}
+		})
+		t.Run("an entry that cannot be read does not stop the others from being indexed", func(t *testing.T) {
+			bad := *given
+			bad.ID, bad.Domains, bad.Submission = "", nil, "sub-unreadable"
+			must(t, rs.CreateEntry(ctx, &bad))
+			good := &registry.Entry{Provider: "acme", Service: "compute", Level: registry.LevelContinuous, PostedAt: given.PostedAt,
+				Continuous: registry.NewContinuous([]registry.Link{{ServiceView: "v-unread", Controls: []string{"LOG-05"}}}, time.Hour, given.PostedAt)}
+			must(t, rs.CreateEntry(ctx, good)) // stored after bad: indexed after it
+			const seqOf = "(SELECT seq FROM registry_entries WHERE id = ?)"
+			var saved string
+			must(t, db.SQL().QueryRowContext(ctx, sqldb.Rebind(db, "SELECT body FROM registry_entry_bodies WHERE entry_seq = "+seqOf), bad.ID).Scan(&saved))
+			for _, q := range []struct {
+				sql string
+				id  string
+			}{
+				{"UPDATE registry_entry_bodies SET body = '{' WHERE entry_seq = " + seqOf, bad.ID},
+				{"DELETE FROM registry_entry_domains WHERE entry_seq = " + seqOf, bad.ID},
+				{"DELETE FROM registry_entry_domains WHERE entry_seq = " + seqOf, good.ID},
+			} {
+				_, err := db.SQL().ExecContext(ctx, sqldb.Rebind(db, q.sql), q.id)
+				must(t, err)
+			}
+			n, err := rs.BackfillDomains(ctx)
+			if err == nil || !strings.Contains(err.Error(), bad.ID) || n != 1 {
+				t.Fatalf("backfill = %d, %v; want 1 entry indexed and an error naming %s", n, err, bad.ID)
+			}
+			p, err := rs.List(ctx, registry.Query{Domain: "LOG"})
+			must(t, err)
+			if got := entryIDsOf(t, p); !slices.Equal(got, []string{good.ID}) {
+				t.Fatalf("LOG after a backfill past an unreadable entry = %v, want [%s]", got, good.ID)
+			}
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{"UPDATE registry_entry_bodies SET body = ? WHERE entry_seq = " + seqOf, []any{saved, bad.ID}},
+				{"DELETE FROM registry_entries WHERE id = ?", []any{bad.ID}},
+				{"DELETE FROM registry_entries WHERE id = ?", []any{good.ID}},
+			} {
+				_, err := db.SQL().ExecContext(ctx, sqldb.Rebind(db, q.sql), q.args...)
+				must(t, err)
+			}
+		})
+		t.Run("a domain longer than a name is refused naming the field", func(t *testing.T) {
+			_, err := rs.List(ctx, registry.Query{Domain: strings.Repeat("D", ctp.MaxNameLength+1)})
+			wantCode(t, err, cloudtrust.EINVALID)
+			if !strings.Contains(err.Error(), "domain") {
+				t.Fatalf("err = %v, want it to name domain", err)
 			}
 		})
 		t.Run("a domain filter follows status changes over time", func(t *testing.T) {

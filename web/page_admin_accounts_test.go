@@ -74,6 +74,23 @@ func TestAdminAccountsPage(t *testing.T) {
 				}
 			}
 		})
+		for _, c := range []struct {
+			name, page string
+			status     int
+			want       string
+		}{
+			{"a page that is not a number is refused naming the parameter", "x", 400, "page: &#34;x&#34; is not a non-negative integer"},
+			{"a negative page is refused naming the parameter", "-1", 400, "page: &#34;-1&#34; is not a non-negative integer"},
+			{"the largest page lists no account", "9223372036854775807", 200, "No account."},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				res := admin.get("/admin/accounts?page=" + c.page)
+				wantStatus(t, res, c.status, c.want)
+				if strings.Contains(res.body, `rel="next"`) {
+					t.Fatalf("page %s links to a next page", c.page)
+				}
+			})
+		}
 		t.Run("the administration page links to the accounts", func(t *testing.T) {
 			wantStatus(t, admin.get("/admin"), 200, `href="/admin/accounts"`)
 		})

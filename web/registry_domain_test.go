@@ -50,6 +50,9 @@ func TestRegistryPageDomainFilter(t *testing.T) {
 				}
 			})
 		}
+		t.Run("a domain longer than a name is refused naming the parameter", func(t *testing.T) {
+			wantStatus(t, b.get("/registry?domain="+strings.Repeat("D", 1025)), 400, "domain: longer than 1024 bytes")
+		})
 		t.Run("the next-page link keeps the domain", func(t *testing.T) {
 			for i := range 60 {
 				must(t, reg.CreateEntry(ctx, &registry.Entry{Provider: "acme", Service: "storage", Level: registry.LevelSelfAssessment,

@@ -138,6 +138,9 @@ func runRegistryList(ctx context.Context, env *Env, args []string) int {
 	if q.Items < 1 || q.Items > registry.MaxItems {
 		return failUsage(env, registryListSpec, fmt.Errorf("--items: must be 1…%d, not %d", registry.MaxItems, q.Items))
 	}
+	if len(q.Domain) > ctp.MaxNameLength {
+		return failUsage(env, registryListSpec, fmt.Errorf("--domain: longer than %d bytes", ctp.MaxNameLength))
+	}
 	var err error
 	if level != "" {
 		if q.Level, err = registry.ParseLevel(level); err != nil {

@@ -44,6 +44,8 @@ func TestCLIRegistryDomains(t *testing.T) {
 		{"reindex-domains indexes the entries without domains", []string{"registry", "reindex-domains", "--data", data}, 0, "indexed the domains of 1 entries", ""},
 		{"after reindexing the entry matches its domain", []string{"registry", "list", "--data", data, "--domain", "LOG", "--json"}, 0, `"domains": [`, iam.ID},
 		{"reindexing again finds nothing to do", []string{"registry", "reindex-domains", "--data", data}, 0, "indexed the domains of 0 entries", ""},
+		{"a domain longer than a name is a usage error", []string{"registry", "list", "--data", data, "--domain", strings.Repeat("D", 1025)}, 2, "--domain: longer than 1024 bytes", ""},
+		{"reindex-domains takes no argument", []string{"registry", "reindex-domains", "--data", data, "extra"}, 2, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
