@@ -275,6 +275,12 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request, viewID string) {
 	}
 }
 
+// WriteEvent appends ev to b in the text/event-stream format, as Stream
+// writes it: line breaks in the type are dropped so that it cannot inject
+// fields, and multi-line data becomes several "data:" lines. For handlers
+// that serve their own stream (e.g. several topics merged into one).
+func WriteEvent(b *bytes.Buffer, ev Event) { writeEvent(b, ev) }
+
 func writeEvent(b *bytes.Buffer, ev Event) {
 	if ev.ID != "" {
 		b.WriteString("id: " + ev.ID + "\n")

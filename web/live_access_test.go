@@ -38,7 +38,7 @@ func readUntilEnd(t *testing.T, ctx context.Context, rd *bufio.Reader) {
 	for {
 		if _, err := rd.ReadString('\n'); err != nil {
 			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-				t.Fatal("the stream stayed open after the user lost access")
+				t.Fatal("the stream stayed open when it should have ended")
 			}
 			return
 		}
@@ -88,5 +88,21 @@ func TestLiveStreamsEndWhenAccessEnds(t *testing.T) {
 			must(t, ce.orgs.RemoveMembership(context.Background(), ce.users["carol"].ID, "cust"))
 			readUntilEnd(t, ctx, rd)
 		})
+	})
+}
+
+// TestMergedStreamEndsWhenTheHubCloses: closing the hub (server shutdown)
+// ends the customer's merged stream once every subscription has closed, as
+// it ends the per-view stream.
+func TestMergedStreamEndsWhenTheHubCloses(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ce := newCTPEnv(t, db)
+		carol := ce.browser()
+		carol.signIn("carol")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		rd := openStream(t, ctx, carol, "/console/customer/events")
+		ce.hub.Close()
+		readUntilEnd(t, ctx, rd)
 	})
 }

@@ -169,6 +169,17 @@ func triggerLabel(st ctp.Status) string {
 	return "quiet"
 }
 
+// firingCount is how many of ts are firing.
+func firingCount(ts []triggerRow) int {
+	n := 0
+	for _, tr := range ts {
+		if tr.Label == "firing" {
+			n++
+		}
+	}
+	return n
+}
+
 // loadTriggers reads the view's triggers that a may read.
 func (s *Server) loadTriggers(ctx context.Context, a ctpAccess, viewID string, names map[string]string) ([]triggerRow, error) {
 	p, err := a.list(ctx, s.cfg.CTP, ctp.KindTrigger, ctp.Ref{Kind: ctp.KindServiceView, ID: viewID}, ctp.ListOptions{Items: maxConsoleTriggers})

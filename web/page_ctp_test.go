@@ -480,3 +480,27 @@ func TestAlertFeedShowsTheNewest50(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerConsoleCountsFiringTriggers: the home page's card and the
+// status JSON that updates it count the view's firing triggers only (not
+// quiet or failing ones).
+func TestCustomerConsoleCountsFiringTriggers(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ce := newCTPEnv(t, db)
+		ctx := context.Background()
+		m, err := ce.store.Measurement(ctx, ce.bankM)
+		must(t, err)
+		for i, st := range []ctp.Status{ctp.StatusTrue, ctp.StatusTrue, ctp.StatusFalse, ctp.StatusError} {
+			must(t, ce.store.CreateTrigger(ctx, &ctp.Trigger{ServiceViewID: ce.bank, MeasurementID: ce.bankM, Name: fmt.Sprintf("Trigger %d", i),
+				Condition: "value[0].percentage > 0", Tags: []string{}, Status: st, StatusUpdateTime: t0, AccessTags: m.AccessTags}))
+		}
+		carol := ce.browser()
+		carol.signIn("carol")
+		t.Run("home_page_card_shows_two_alerts_firing", func(t *testing.T) {
+			wantStatus(t, carol.get("/console/customer"), http.StatusOK, "2 alerts firing")
+		})
+		t.Run("status_json_counts_two_firing", func(t *testing.T) {
+			wantStatus(t, carol.get("/console/views/"+ce.bank+"/status"), http.StatusOK, `"firing":2`)
+		})
+	})
+}

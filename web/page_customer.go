@@ -73,11 +73,7 @@ func (s *Server) handleCustomerConsoleGet(w http.ResponseWriter, r *http.Request
 				break
 			}
 		}
-		for _, tr := range ts {
-			if tr.Label == "firing" {
-				sum.Firing++
-			}
-		}
+		sum.Firing = firingCount(ts)
 		d.Views = append(d.Views, sum)
 	}
 	d.Live = s.cfg.Consoles.Events != nil && len(views) > 0

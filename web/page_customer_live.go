@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
@@ -96,10 +95,8 @@ func (s *Server) handleConsoleStatusGet(w http.ResponseWriter, r *http.Request, 
 	}
 	for _, tr := range ts {
 		out.Triggers = append(out.Triggers, liveTrigger{ID: tr.T.ID, Status: string(tr.T.Status), Label: tr.Label})
-		if tr.Label == "firing" {
-			out.Firing++
-		}
 	}
+	out.Firing = firingCount(ts)
 	writeConsoleJSON(w, out)
 }
 
@@ -178,7 +175,7 @@ func (s *Server) handleCustomerEventsGet(w http.ResponseWriter, r *http.Request,
 		case <-ctx.Done():
 			return
 		case ev := <-merged:
-			writeSSE(&buf, ev)
+			notify.WriteEvent(&buf, ev)
 		case <-ended:
 			if open--; open == 0 {
 				return
@@ -195,19 +192,3 @@ func (s *Server) handleCustomerEventsGet(w http.ResponseWriter, r *http.Request,
 
 // liveHeartbeat is how often an idle merged stream sends a comment line.
 const liveHeartbeat = 15 * time.Second
-
-// writeSSE writes one event in the text/event-stream format; line breaks
-// in the type are dropped so that it cannot inject fields.
-func writeSSE(b *bytes.Buffer, ev notify.Event) {
-	if ev.ID != "" {
-		b.WriteString("id: " + strings.NewReplacer("\r", "", "\n", "").Replace(ev.ID) + "\n")
-	}
-	if ev.Type != "" {
-		b.WriteString("event: " + strings.NewReplacer("\r", "", "\n", "").Replace(ev.Type) + "\n")
-	}
-	data := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(string(ev.Data))
-	for _, line := range strings.Split(data, "\n") {
-		b.WriteString("data: " + line + "\n")
-	}
-	b.WriteString("\n")
-}

@@ -297,13 +297,23 @@
   }
 
   var es = new EventSource(url);
+  var lost = false; // the stream does not resume: alerts sent while it was down are missed
   es.addEventListener("open", function () {
     if (state) {
       state.textContent = "Live updates: connected.";
     }
     home.setAttribute("data-live", "connected");
+    if (lost) {
+      lost = false;
+      home.querySelectorAll("li[data-view]").forEach(function (card) {
+        if (card.querySelector(".v-counts")) { // a view the stream covers
+          update(card.getAttribute("data-view"));
+        }
+      });
+    }
   });
   es.addEventListener("error", function () {
+    lost = true;
     if (state) {
       state.textContent = "Live updates: reconnecting…";
     }
