@@ -317,20 +317,28 @@ func (s *Server) handleAssessImportPost(w http.ResponseWriter, r *http.Request, 
 	s.importDone(w, r, v, d, sub, wb)
 }
 
+// loadDraft loads submission id for a change (the caller holds its lock):
+// a submitted one is an ECONFLICT error, returned with the submission.
+func (s *Server) loadDraft(ctx context.Context, v *visit, id string) (*assess.Submission, error) {
+	sub, err := s.loadSubmission(ctx, v, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if sub.Status != assess.StatusDraft {
+		return sub, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s is %s: it can no longer change", id, sub.Status)
+	}
+	return sub, nil
+}
+
 // handleAssessImportIntoPost imports a workbook into an existing draft,
 // replacing its answers (the workbook must be of the same questionnaire).
 func (s *Server) handleAssessImportIntoPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	unlock := lockSubmission(id)
-	defer unlock()
-	sub, err := s.loadSubmission(ctx, v, id, true)
+	defer lockSubmission(id)()
+	sub, err := s.loadDraft(ctx, v, id)
 	if err != nil {
 		s.fail(w, r, v, err)
-		return
-	}
-	if sub.Status != assess.StatusDraft {
-		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s is submitted: it can no longer change", id))
 		return
 	}
 	data, fh, err := readUploadField(r, "workbook", maxAssessUpload)

@@ -432,12 +432,9 @@ func mergeResponses(q *assess.Questionnaire, sub *assess.Submission, posted map[
 // the submission's lock) and returns the stored submission.
 func (s *Server) saveQuestions(ctx context.Context, v *visit, id string, qids []string, f url.Values) (*assess.Submission, *assess.Questionnaire, error) {
 	defer lockSubmission(id)()
-	sub, err := s.loadSubmission(ctx, v, id, true)
+	sub, err := s.loadDraft(ctx, v, id)
 	if err != nil {
-		return nil, nil, err
-	}
-	if sub.Status != assess.StatusDraft {
-		return sub, nil, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s is submitted: it can no longer change", id)
+		return sub, nil, err
 	}
 	q, err := s.cfg.Assess.Store.Questionnaire(ctx, sub.Questionnaire)
 	if err != nil {

@@ -210,7 +210,7 @@ func formDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02")
+	return t.UTC().Format(time.DateOnly)
 }
 
 // editForm is the form of an item as stored.

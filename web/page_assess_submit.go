@@ -27,15 +27,10 @@ import (
 func (s *Server) handleAssessSubmitPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	unlock := lockSubmission(id)
-	defer unlock()
-	sub, err := s.loadSubmission(ctx, v, id, true)
+	defer lockSubmission(id)()
+	sub, err := s.loadDraft(ctx, v, id)
 	if err != nil {
 		s.fail(w, r, v, err)
-		return
-	}
-	if sub.Status != assess.StatusDraft {
-		s.fail(w, r, v, cloudtrust.Errorf(cloudtrust.ECONFLICT, "submission %s is already submitted", id))
 		return
 	}
 	q, err := s.cfg.Assess.Store.Questionnaire(ctx, sub.Questionnaire)

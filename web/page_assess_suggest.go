@@ -242,7 +242,8 @@ func shorten(s string, n int) string {
 func (s *Server) handleAssessPrefillPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	dom, _ := strconv.Atoi(r.PostFormValue("domain"))
+	domText := r.PostFormValue("domain")
+	dom, _ := strconv.Atoi(domText) // the page to show; prefillDraft checks it
 	source, scope := r.PostFormValue("source"), r.PostFormValue("scope")
 	partial := r.PostFormValue("includePartial") == "yes"
 	svc, err := s.libraryService()
@@ -251,7 +252,7 @@ func (s *Server) handleAssessPrefillPost(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	unlock := lockSubmission(id)
-	p, sub, err := s.prefillDraft(ctx, v, svc, id, source, scope, dom, partial)
+	p, sub, err := s.prefillDraft(ctx, v, svc, id, source, scope, domText, partial)
 	unlock()
 	if err != nil {
 		status, msg := clientError(err)
@@ -270,7 +271,7 @@ func (s *Server) handleAssessPrefillPost(w http.ResponseWriter, r *http.Request,
 
 // prefillDraft runs the prefill (the caller holds the draft's lock). It
 // returns the draft as loaded with the error when the page can show it.
-func (s *Server) prefillDraft(ctx context.Context, v *visit, svc *compare.Service, id, source, scope string, dom int, partial bool) (*library.Prefilled, *assess.Submission, error) {
+func (s *Server) prefillDraft(ctx context.Context, v *visit, svc *compare.Service, id, source, scope, domText string, partial bool) (*library.Prefilled, *assess.Submission, error) {
 	sub, err := s.loadSubmission(ctx, v, id, true)
 	if err != nil {
 		return nil, nil, err
@@ -299,6 +300,10 @@ func (s *Server) prefillDraft(ctx context.Context, v *visit, svc *compare.Servic
 		return nil, sub, err
 	}
 	m := newEditorModel(q, sub)
+	dom, err := strconv.Atoi(strings.TrimSpace(domText))
+	if err != nil {
+		return nil, sub, cloudtrust.Errorf(cloudtrust.EINVALID, "domain: %q is not a domain number (0 to %d)", domText, len(m.domains)-1)
+	}
 	if dom < 0 || dom >= len(m.domains) {
 		return nil, sub, cloudtrust.Errorf(cloudtrust.EINVALID, "domain: %d: the questionnaire has domains 0 to %d", dom, len(m.domains)-1)
 	}

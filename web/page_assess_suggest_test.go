@@ -202,6 +202,8 @@ func TestAssessSuggestions(t *testing.T) {
 		}{
 			{"an unknown scope is refused naming the field", url.Values{"source": {"sub-src"}, "domain": {"0"}, "scope": {"everything"}}, 400, "scope"},
 			{"a domain out of range is refused naming the field", url.Values{"source": {"sub-src"}, "domain": {"9"}, "scope": {"domain"}}, 400, "domain: 9"},
+			{"a malformed domain is refused naming the field", url.Values{"source": {"sub-src"}, "domain": {"first"}, "scope": {"domain"}}, 400, "domain: &#34;first&#34; is not a domain number"},
+			{"a missing domain is refused naming the field", url.Values{"source": {"sub-src"}, "scope": {"domain"}}, 400, "domain: &#34;&#34; is not a domain number"},
 			{"another provider's source is refused", url.Values{"source": {"sub-other"}, "domain": {"0"}, "scope": {"all"}}, 400, "not another submission of this provider"},
 			{"the draft itself is refused as its own source", url.Values{"source": {"sub-draft"}, "domain": {"0"}, "scope": {"all"}}, 400, "not another submission of this provider"},
 		}

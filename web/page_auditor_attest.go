@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,20 +71,12 @@ func (s *Server) requireAttester(ctx context.Context, v *visit, auditor string) 
 	return nil
 }
 
-// parseDay reads a form date (2006-01-02) or an RFC 3339 time.
+// parseDay reads a required form date (parseFormDate).
 func parseDay(field, s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return time.Time{}, cloudtrust.Errorf(cloudtrust.EINVALID, "%s: required", field)
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, cloudtrust.Errorf(cloudtrust.EINVALID, "%s: %q is not a date (YYYY-MM-DD)", field, s)
-	}
-	return t, nil
+	return parseFormDate(field, s)
 }
 
 // handleAuditorPreparePost checks the attestation form and shows the
@@ -286,16 +279,22 @@ func (s *Server) handleAuditorEntryGet(w http.ResponseWriter, r *http.Request, v
 		s.fail(w, r, v, err)
 		return
 	}
-	id := r.PathValue("id")
-	e, err := a.Registry.Entry(ctx, id)
-	if err == nil && e.Status == registry.StatusHidden && !s.operatesRegistry(v) && !hasOrgRole(v, e.Provider) {
-		err = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "registry entry %q not found", id)
-	}
+	e, err := s.visibleEntry(ctx, v, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
 	s.renderEntry(w, r, v, http.StatusOK, e, "")
+}
+
+// visibleEntry loads registry entry id; a hidden one is not found unless
+// v is a registry operator or a member of the provider.
+func (s *Server) visibleEntry(ctx context.Context, v *visit, id string) (*registry.Entry, error) {
+	e, err := s.cfg.Assurance.Registry.Entry(ctx, id)
+	if err == nil && e.Status == registry.StatusHidden && !s.operatesRegistry(v) && !hasOrgRole(v, e.Provider) {
+		return nil, cloudtrust.Errorf(cloudtrust.ENOTFOUND, "registry entry %q not found", id)
+	}
+	return e, err
 }
 
 // renderEntry renders the entry page of e with an optional message.
@@ -336,6 +335,22 @@ func (s *Server) mayRevoke(v *visit, e *registry.Entry) error {
 	return cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "revoking registry entry %s needs a registry operator, an owner of provider %q or, for an attestation, its auditor", e.ID, e.Provider)
 }
 
+// maxRevokeReason bounds a revocation's reason, shown publicly with the
+// entry.
+const maxRevokeReason = 2000
+
+// revokeReasonProblem says what is wrong with a (trimmed) revocation
+// reason, "" when nothing is.
+func revokeReasonProblem(reason string) string {
+	switch {
+	case reason == "":
+		return "reason: required: revocation is public and says why"
+	case len(reason) > maxRevokeReason:
+		return fmt.Sprintf("reason: longer than %d bytes", maxRevokeReason)
+	}
+	return ""
+}
+
 // handleAuditorEntryRevokePost revokes an entry with a public reason.
 func (s *Server) handleAuditorEntryRevokePost(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
@@ -345,10 +360,7 @@ func (s *Server) handleAuditorEntryRevokePost(w http.ResponseWriter, r *http.Req
 		return
 	}
 	id := r.PathValue("id")
-	e, err := a.Registry.Entry(ctx, id)
-	if err == nil && e.Status == registry.StatusHidden && !s.operatesRegistry(v) && !hasOrgRole(v, e.Provider) {
-		err = cloudtrust.Errorf(cloudtrust.ENOTFOUND, "registry entry %q not found", id)
-	}
+	e, err := s.visibleEntry(ctx, v, id)
 	if err == nil {
 		err = s.mayRevoke(v, e)
 	}
@@ -357,8 +369,8 @@ func (s *Server) handleAuditorEntryRevokePost(w http.ResponseWriter, r *http.Req
 		return
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if reason == "" {
-		s.renderEntry(w, r, v, http.StatusBadRequest, e, "reason: required: revocation is public and says why")
+	if msg := revokeReasonProblem(reason); msg != "" {
+		s.renderEntry(w, r, v, http.StatusBadRequest, e, msg)
 		return
 	}
 	if _, err := a.Registry.UpdateEntry(ctx, id, func(e *registry.Entry, now time.Time) error { return e.Revoke(now, reason) }); err != nil {

@@ -109,6 +109,7 @@ func TestAuditorKeysPage(t *testing.T) {
 			{"a private key is refused and not stored", url.Values{"auditor": {"audit"}, "key": {private}}, 400, "private key"},
 			{"text that is no key is refused", url.Values{"auditor": {"audit"}, "key": {"hello"}}, 400, "neither a PEM block nor a JWK"},
 			{"an empty key is refused", url.Values{"auditor": {"audit"}, "key": {""}}, 400, "key: empty"},
+			{"an oversize key is refused naming the field", url.Values{"auditor": {"audit"}, "key": {strings.Repeat("A", 16<<10+1)}}, 400, "key: longer than 16384 bytes"},
 			{"a P-384 key is refused", url.Values{"auditor": {"audit"}, "key": {p384}}, 400, "only P-256"},
 			{"a key registered twice is refused naming the first", url.Values{"auditor": {"audit"}, "key": {newPEM}}, 409, "already registered"},
 			{"a malformed expiry is refused naming the field", url.Values{"auditor": {"audit"}, "key": {newPEM}, "notAfter": {"soon"}}, 400, "notAfter"},

@@ -15,14 +15,7 @@ func TestComparePage(t *testing.T) {
 		dave, alice, visitor := a.browser(), a.browser(), a.browser()
 		dave.signIn("dave")
 		alice.signIn("alice")
-		tests := []struct {
-			name   string
-			b      *browser
-			path   string
-			status int
-			want   []string
-			absent []string
-		}{
+		runPageCases(t, []pageCase{
 			{"the form offers providers with submissions, catalogs and the user's profiles", dave, "/console/compare", 200,
 				[]string{`value="acme"`, `value="zeta"`, "base@1", "Bank baseline"}, []string{"Acme internal", "h-result"}},
 			{"a visitor is sent to sign in", visitor, "/console/compare", http.StatusSeeOther, nil, nil},
@@ -38,18 +31,7 @@ func TestComparePage(t *testing.T) {
 			{"more than ten providers are refused", dave, "/console/compare?catalog=base@1" + strings.Repeat("&providers=acme", 1) + "&providers=p1&providers=p2&providers=p3&providers=p4&providers=p5&providers=p6&providers=p7&providers=p8&providers=p9&providers=p10", 400,
 				[]string{"at most 10"}, nil},
 			{"a provider without a submitted submission is named", dave, "/console/compare?providers=cust&catalog=base@1", 404, []string{"has no submitted submission"}, nil},
-		}
-		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) {
-				res := tc.b.get(tc.path)
-				wantStatus(t, res, tc.status, tc.want...)
-				for _, x := range tc.absent {
-					if strings.Contains(res.body, x) {
-						t.Fatalf("body has %q", x)
-					}
-				}
-			})
-		}
+		})
 		t.Run("the CSV export is the report's CSV", func(t *testing.T) {
 			res := dave.get("/console/compare/export.csv?providers=acme&providers=zeta&catalog=base@1")
 			wantStatus(t, res, 200, "IAM-02", "Acme Cloud")
@@ -68,4 +50,31 @@ func TestComparePage(t *testing.T) {
 			wantStatus(t, dave.get("/console/compare/export.csv?providers=acme&profile=prof-acme"), 403)
 		})
 	})
+}
+
+// pageCase is a GET of path by b that answers status with every want and
+// none of absent in the body.
+type pageCase struct {
+	name   string
+	b      *browser
+	path   string
+	status int
+	want   []string
+	absent []string
+}
+
+// runPageCases runs each case as a subtest.
+func runPageCases(t *testing.T, cases []pageCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := tc.b.get(tc.path)
+			wantStatus(t, res, tc.status, tc.want...)
+			for _, x := range tc.absent {
+				if strings.Contains(res.body, x) {
+					t.Fatalf("body has %q", x)
+				}
+			}
+		})
+	}
 }

@@ -99,6 +99,8 @@ func TestEvidenceEditAndDelete(t *testing.T) {
 				400, []string{"visibility", "want public or private"}},
 			{"a period ending before it starts is refused", url.Values{"title": {"x"}, "collector": {"y"}, "periodFrom": {"2026-05-01"}, "periodTo": {"2026-04-01"}, "visibility": {"private"}},
 				400, []string{"periodTo", "before periodFrom"}},
+			{"an oversize title is refused naming the field", url.Values{"title": {strings.Repeat("x", 201)}, "collector": {"y"}, "visibility": {"private"}},
+				400, []string{"title: longer than 200 bytes"}},
 		}
 		for _, c := range refused {
 			t.Run(c.name, func(t *testing.T) {
