@@ -330,10 +330,17 @@ func (e *Entry) Renew(now time.Time) error {
 }
 
 // Revoke revokes the entry at now; the reason is required and public.
+// MaxRevokeReason bounds a revocation's reason, shown publicly with the
+// entry (API, CLI and web alike).
+const MaxRevokeReason = 2000
+
 func (e *Entry) Revoke(now time.Time, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return invalidf("entry %s: revoking needs a reason", e.ID)
+	}
+	if len(reason) > MaxRevokeReason {
+		return invalidf("reason: longer than %d bytes", MaxRevokeReason)
 	}
 	if !e.RevokedAt.IsZero() {
 		return cloudtrust.Errorf(cloudtrust.ECONFLICT, "entry %s is already revoked", e.ID)

@@ -87,6 +87,16 @@ func TestLevel1RenewAndRevoke(t *testing.T) {
 			t.Fatalf("second revoke: %v", err)
 		}
 	})
+	t.Run("a reason longer than MaxRevokeReason is refused and nothing changes", func(t *testing.T) {
+		e := entry()
+		err := e.Revoke(clock.Now(), strings.Repeat("r", registry.MaxRevokeReason+1))
+		if cloudtrust.ErrorCode(err) != cloudtrust.EINVALID || !strings.Contains(err.Error(), "reason") || !e.RevokedAt.IsZero() || len(e.History) != 0 {
+			t.Fatalf("revoke with a long reason: %v, entry %+v", err, e)
+		}
+		if err := e.Revoke(clock.Now(), strings.Repeat("r", registry.MaxRevokeReason)); err != nil {
+			t.Fatalf("a reason of exactly MaxRevokeReason bytes: %v", err)
+		}
+	})
 	t.Run("revoking without a reason is refused", func(t *testing.T) {
 		e := entry()
 		if err := e.Revoke(clock.Now(), " "); cloudtrust.ErrorCode(err) != cloudtrust.EINVALID {

@@ -335,18 +335,14 @@ func (s *Server) mayRevoke(v *visit, e *registry.Entry) error {
 	return cloudtrust.Errorf(cloudtrust.EFORBIDDEN, "revoking registry entry %s needs a registry operator, an owner of provider %q or, for an attestation, its auditor", e.ID, e.Provider)
 }
 
-// maxRevokeReason bounds a revocation's reason, shown publicly with the
-// entry.
-const maxRevokeReason = 2000
-
 // revokeReasonProblem says what is wrong with a (trimmed) revocation
 // reason, "" when nothing is.
 func revokeReasonProblem(reason string) string {
 	switch {
 	case reason == "":
 		return "reason: required: revocation is public and says why"
-	case len(reason) > maxRevokeReason:
-		return fmt.Sprintf("reason: longer than %d bytes", maxRevokeReason)
+	case len(reason) > registry.MaxRevokeReason:
+		return fmt.Sprintf("reason: longer than %d bytes", registry.MaxRevokeReason)
 	}
 	return ""
 }
