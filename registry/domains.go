@@ -70,6 +70,13 @@ func (ix DomainIndex) Domain(ctl string) string {
 	if d, ok := ix[strings.ToLower(ctl)]; ok {
 		return d
 	}
+	return ControlPrefix(ctl)
+}
+
+// ControlPrefix is the domain of a control that no catalog groups: its id
+// up to the last "-" ("IAM" for IAM-02), or the whole id without one. The
+// registry, the trust pages and the consoles all fall back to it.
+func ControlPrefix(ctl string) string {
 	if i := strings.LastIndexByte(ctl, '-'); i > 0 {
 		return ctl[:i]
 	}

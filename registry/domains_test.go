@@ -111,3 +111,13 @@ func TestEntryDomains(t *testing.T) {
 		}
 	})
 }
+
+func TestControlPrefix(t *testing.T) {
+	for _, c := range []struct{ id, want string }{
+		{"IAM-02", "IAM"}, {"A&A-01", "A&A"}, {"AC-2-1", "AC-2"}, {"LOG", "LOG"}, {"-5", "-5"}, {"", ""},
+	} {
+		if got := registry.ControlPrefix(c.id); got != c.want {
+			t.Errorf("ControlPrefix(%q) = %q, want %q", c.id, got, c.want)
+		}
+	}
+}

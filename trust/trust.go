@@ -380,10 +380,7 @@ func domains(ctx context.Context, cats Catalogs, catalogs []string) func(ctl str
 		if d, ok := groups[strings.ToLower(ctl)]; ok {
 			return d
 		}
-		if i := strings.LastIndexByte(ctl, '-'); i > 0 {
-			return Domain{Domain: ctl[:i]}
-		}
-		return Domain{Domain: ctl}
+		return Domain{Domain: registry.ControlPrefix(ctl)}
 	}
 }
 

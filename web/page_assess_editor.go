@@ -112,10 +112,7 @@ func domainOf(q *assess.Question) string {
 	if q.Domain != "" {
 		return q.Domain
 	}
-	if i := strings.LastIndexByte(q.ControlID, '-'); i > 0 {
-		return q.ControlID[:i]
-	}
-	return q.ControlID
+	return registry.ControlPrefix(q.ControlID)
 }
 
 // complete reports whether a response has an answer and an ownership.

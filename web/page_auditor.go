@@ -402,13 +402,10 @@ func questionDomain(q assess.Question) string {
 	if c == "" {
 		c = assess.ControlOf(q.ID)
 	}
-	if i := strings.LastIndexByte(c, '-'); i > 0 {
-		return c[:i]
-	}
 	if c == "" {
 		return "(no domain)"
 	}
-	return c
+	return registry.ControlPrefix(c)
 }
 
 // evidenceResolver returns a function describing one evidence reference of

@@ -160,8 +160,5 @@ func controlDomain(id string) string {
 	if i := strings.LastIndexByte(id, '#'); i >= 0 {
 		id = id[i+1:]
 	}
-	if i := strings.LastIndexByte(id, '-'); i > 0 {
-		return id[:i]
-	}
-	return id
+	return registry.ControlPrefix(id)
 }
