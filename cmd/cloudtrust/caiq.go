@@ -7,12 +7,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 
 	"github.com/cloudtrust/cloudtrust/assess"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/formats/caiq"
+	"github.com/cloudtrust/cloudtrust/formats/importer"
 )
 
 func caiqCommands() map[string]command {
@@ -46,7 +47,7 @@ func (f *caiqFileFlags) register(fs interface {
 }
 
 func (f *caiqFileFlags) read(env *Env, name string) (*caiq.Workbook, error) {
-	data, err := readCatalogInput(env, name)
+	data, err := readInput(env, name, importer.MaxSize)
 	if err != nil {
 		return nil, err
 	}
@@ -268,46 +269,39 @@ func runCAIQExport(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, caiqExportSpec, err)
 	}
-	w := env.Stdout
-	if out != "" {
-		f, err := os.Create(out)
+	return withOutput(env, caiqExportSpec, out, func(w io.Writer) int {
+		if format == "xlsx" {
+			t, err := readInput(env, tmpl, importer.MaxSize)
+			if err != nil {
+				return fail(env, caiqExportSpec, err)
+			}
+			b, rep, err := caiq.WriteXLSX(t, sub.Responses, caiq.Options{Sheet: sheet})
+			if err != nil {
+				return fail(env, caiqExportSpec, err)
+			}
+			if _, err := w.Write(b); err != nil {
+				return fail(env, caiqExportSpec, err)
+			}
+			if out != "" {
+				fmt.Fprintf(env.Stdout, "wrote %d answers into sheet %q of %s (%d questions left untouched)\n", rep.Written, rep.Sheet, out, len(rep.Untouched))
+			}
+			return exitOK
+		}
+		q, err := s.Questionnaire(ctx, sub.Questionnaire)
 		if err != nil {
 			return fail(env, caiqExportSpec, err)
 		}
-		defer f.Close()
-		w = f
-	}
-	if format == "xlsx" {
-		t, err := readCatalogInput(env, tmpl)
+		wb := &caiq.Workbook{Questionnaire: q, Responses: sub.Responses}
+		if format == "csv" {
+			err = caiq.WriteCSV(w, wb)
+		} else {
+			err = caiq.WriteJSON(w, wb)
+		}
 		if err != nil {
 			return fail(env, caiqExportSpec, err)
-		}
-		b, rep, err := caiq.WriteXLSX(t, sub.Responses, caiq.Options{Sheet: sheet})
-		if err != nil {
-			return fail(env, caiqExportSpec, err)
-		}
-		if _, err := w.Write(b); err != nil {
-			return fail(env, caiqExportSpec, err)
-		}
-		if out != "" {
-			fmt.Fprintf(env.Stdout, "wrote %d answers into sheet %q of %s (%d questions left untouched)\n", rep.Written, rep.Sheet, out, len(rep.Untouched))
 		}
 		return exitOK
-	}
-	q, err := s.Questionnaire(ctx, sub.Questionnaire)
-	if err != nil {
-		return fail(env, caiqExportSpec, err)
-	}
-	wb := &caiq.Workbook{Questionnaire: q, Responses: sub.Responses}
-	if format == "csv" {
-		err = caiq.WriteCSV(w, wb)
-	} else {
-		err = caiq.WriteJSON(w, wb)
-	}
-	if err != nil {
-		return fail(env, caiqExportSpec, err)
-	}
-	return exitOK
+	})
 }
 
 var caiqSubmitSpec = cmdSpec{

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -93,7 +92,7 @@ func runCatalogImport(ctx context.Context, env *Env, args []string) int {
 	if done, code := parseArgs(env, fs, catalogImportSpec, flagsFirst(fs, args), 1); done {
 		return code
 	}
-	data, err := readCatalogInput(env, fs.Arg(0))
+	data, err := readInput(env, fs.Arg(0), importer.MaxSize)
 	if err != nil {
 		return fail(env, catalogImportSpec, err)
 	}
@@ -117,26 +116,6 @@ func runCatalogImport(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "imported mapping set %s: %d mappings\n", si.ID, si.Mappings)
 	}
 	return exitOK
-}
-
-func readCatalogInput(env *Env, name string) ([]byte, error) {
-	var r io.Reader = env.Stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, importer.MaxSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > importer.MaxSize {
-		return nil, fmt.Errorf("%s: larger than %d MiB", name, importer.MaxSize>>20)
-	}
-	return b, nil
 }
 
 var catalogExportSpec = cmdSpec{
@@ -169,61 +148,54 @@ func runCatalogExport(ctx context.Context, env *Env, args []string) int {
 		return fail(env, catalogExportSpec, err)
 	}
 	defer db.Close()
-	w := env.Stdout
-	if out != "" {
-		f, err := os.Create(out)
-		if err != nil {
-			return fail(env, catalogExportSpec, err)
+	return withOutput(env, catalogExportSpec, out, func(w io.Writer) int {
+		if mappings {
+			set, err := s.MappingSet(ctx, fs.Arg(0))
+			if err != nil {
+				return fail(env, catalogExportSpec, err)
+			}
+			switch format {
+			case "", "csv":
+				err = mapping.WriteCSV(w, set)
+			case "json":
+				return writeJSONTo(env, w, catalogExportSpec, set)
+			case "oscal":
+				var b strings.Builder
+				if err = mapping.WriteOSCAL(&b, set, time.Now()); err == nil {
+					if err = oscal.ValidateJSONVersion([]byte(b.String()), mapping.OSCALMappingVersion); err == nil {
+						_, err = io.WriteString(w, b.String())
+					}
+				}
+			default:
+				return failUsage(env, catalogExportSpec, fmt.Errorf("--format: want csv, oscal or json for a mapping set"))
+			}
+			if err != nil {
+				return fail(env, catalogExportSpec, err)
+			}
+			return exitOK
 		}
-		defer f.Close()
-		w = f
-	}
-	if mappings {
-		set, err := s.MappingSet(ctx, fs.Arg(0))
+		cat, err := s.Catalog(ctx, fs.Arg(0))
 		if err != nil {
 			return fail(env, catalogExportSpec, err)
 		}
 		switch format {
-		case "", "csv":
-			err = mapping.WriteCSV(w, set)
-		case "json":
-			return writeJSONTo(env, w, catalogExportSpec, set)
-		case "oscal":
-			var b strings.Builder
-			if err = mapping.WriteOSCAL(&b, set, time.Now()); err == nil {
-				if err = oscal.ValidateJSONVersion([]byte(b.String()), mapping.OSCALMappingVersion); err == nil {
-					_, err = io.WriteString(w, b.String())
-				}
+		case "", "oscal":
+			b, err := oscal.ExportCatalog(cat, time.Now())
+			if err == nil {
+				err = oscal.ValidateJSON(b)
 			}
-		default:
-			return failUsage(env, catalogExportSpec, fmt.Errorf("--format: want csv, oscal or json for a mapping set"))
+			if err != nil {
+				return fail(env, catalogExportSpec, err)
+			}
+			if _, err := w.Write(append(b, '\n')); err != nil {
+				return fail(env, catalogExportSpec, err)
+			}
+			return exitOK
+		case "json":
+			return writeJSONTo(env, w, catalogExportSpec, cat)
 		}
-		if err != nil {
-			return fail(env, catalogExportSpec, err)
-		}
-		return exitOK
-	}
-	cat, err := s.Catalog(ctx, fs.Arg(0))
-	if err != nil {
-		return fail(env, catalogExportSpec, err)
-	}
-	switch format {
-	case "", "oscal":
-		b, err := oscal.ExportCatalog(cat, time.Now())
-		if err == nil {
-			err = oscal.ValidateJSON(b)
-		}
-		if err != nil {
-			return fail(env, catalogExportSpec, err)
-		}
-		if _, err := w.Write(append(b, '\n')); err != nil {
-			return fail(env, catalogExportSpec, err)
-		}
-		return exitOK
-	case "json":
-		return writeJSONTo(env, w, catalogExportSpec, cat)
-	}
-	return failUsage(env, catalogExportSpec, fmt.Errorf("--format: want oscal or json for a catalog"))
+		return failUsage(env, catalogExportSpec, fmt.Errorf("--format: want oscal or json for a catalog"))
+	})
 }
 
 func writeJSONTo(env *Env, w io.Writer, spec cmdSpec, v any) int {

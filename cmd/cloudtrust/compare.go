@@ -17,6 +17,7 @@ import (
 	"github.com/cloudtrust/cloudtrust/catalog"
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
 	"github.com/cloudtrust/cloudtrust/compare"
+	"github.com/cloudtrust/cloudtrust/formats/importer"
 )
 
 var compareSpec = cmdSpec{
@@ -345,7 +346,7 @@ func runCompareProfilePut(ctx context.Context, env *Env, args []string) int {
 	if done, code := parseArgs(env, fs, compareProfilePutSpec, flagsFirst(fs, args), 1); done {
 		return code
 	}
-	data, err := readCatalogInput(env, fs.Arg(0))
+	data, err := readInput(env, fs.Arg(0), importer.MaxSize)
 	if err != nil {
 		return fail(env, compareProfilePutSpec, err)
 	}

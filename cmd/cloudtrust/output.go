@@ -3,6 +3,7 @@ package main
 // Output and error helpers shared by the CLI subcommands.
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,4 +71,21 @@ func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(f.Name(), name)
+}
+
+// withOutput runs fn on standard output, or, with --out, on a buffer that
+// is written to the file atomically once fn succeeded: a failed export
+// leaves no partial file (and an existing one untouched).
+func withOutput(env *Env, spec cmdSpec, out string, fn func(w io.Writer) int) int {
+	if out == "" {
+		return fn(env.Stdout)
+	}
+	var b bytes.Buffer
+	if code := fn(&b); code != exitOK {
+		return code
+	}
+	if err := writeFileAtomic(out, b.Bytes(), 0o644); err != nil {
+		return fail(env, spec, err)
+	}
+	return exitOK
 }

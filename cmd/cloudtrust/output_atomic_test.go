@@ -46,3 +46,37 @@ func TestWriteFileAtomic(t *testing.T) {
 		}
 	})
 }
+
+func TestExportsLeaveNoPartialFile(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"catalog export of an unknown catalog", []string{"catalog", "export", "--data", data, "no-such-catalog@1"}},
+		{"caiq export of an unknown submission", []string{"caiq", "export", "--data", data, "no-such-submission"}},
+	} {
+		t.Run(tt.name+" keeps the existing --out file", func(t *testing.T) {
+			out := filepath.Join(dir, "out-"+tt.args[0])
+			if err := os.WriteFile(out, []byte("before"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, _ := runCLI(t, "", append(tt.args, "--out", out)...); code == exitOK {
+				t.Fatal("the export succeeded")
+			}
+			if got, err := os.ReadFile(out); err != nil || string(got) != "before" {
+				t.Fatalf("--out file now %q (%v), want it untouched", got, err)
+			}
+		})
+	}
+	t.Run("a successful catalog export writes the whole file", func(t *testing.T) {
+		out := filepath.Join(dir, "nist.json")
+		if code, _, errOut := runCLI(t, "", "catalog", "export", "--data", data, "--out", out, "nist-800-53-low@5.1.1"); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if fi, err := os.Stat(out); err != nil || fi.Size() < 1000 {
+			t.Fatalf("exported file: %v, %v", fi, err)
+		}
+	})
+}
