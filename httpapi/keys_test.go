@@ -17,6 +17,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/cloudtrust/cloudtrust/ctp"
 	"github.com/cloudtrust/cloudtrust/internal/testkit"
 	"github.com/cloudtrust/cloudtrust/signing"
 	"github.com/cloudtrust/cloudtrust/sqldb"
@@ -221,23 +222,45 @@ func forEachDBWithDB(t *testing.T, fn func(t *testing.T, e *env, db *sqldb.DB)) 
 	testkit.ForEachDB(t, func(t *testing.T, db *sqldb.DB) { fn(t, newEnv(t, db), db) })
 }
 
-// countingKeys counts the reads of authority keys.
+// countingKeys counts the reads of authority keys, and those made while
+// inTx is set.
 type countingKeys struct {
 	signing.KeyStore
-	reads atomic.Int64
+	reads    atomic.Int64
+	inTx     *atomic.Bool
+	duringTx atomic.Int64
 }
 
 func (c *countingKeys) Keys(ctx context.Context, authorityID string) ([]*signing.Key, error) {
 	c.reads.Add(1)
+	if c.inTx != nil && c.inTx.Load() {
+		c.duringTx.Add(1)
+	}
 	return c.KeyStore.Keys(ctx, authorityID)
+}
+
+// txFlagStore sets inTx while a batch's transaction (ApplyBatch) runs.
+type txFlagStore struct {
+	*sqldb.CTPStore
+	inTx *atomic.Bool
+}
+
+func (s txFlagStore) ApplyBatch(ctx context.Context, items []ctp.BatchItem, receipt *ctp.BatchReceipt) (*ctp.BatchOutcome, error) {
+	s.inTx.Store(true)
+	defer s.inTx.Store(false)
+	return s.CTPStore.ApplyBatch(ctx, items, receipt)
 }
 
 func TestBatchReadsAuthorityKeysOncePerBatch(t *testing.T) {
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	forEachDBWithDB(t, func(t *testing.T, e *env, db *sqldb.DB) {
-		keys := &countingKeys{KeyStore: db.Keys()}
-		withDelivery(e, db, func(c *Config) { c.Keys = keys })
+		// The keys are read before the transaction: read inside it, they
+		// would wait for a second connection of the pool while the
+		// transaction holds one (concurrent batches could hold them all).
+		var inTx atomic.Bool
+		keys := &countingKeys{KeyStore: db.Keys(), inTx: &inTx}
+		withDelivery(e, db, func(c *Config) { c.Keys, c.Store = keys, txFlagStore{e.store.(*sqldb.CTPStore), &inTx} })
 		tr := e.tree()
 		e.must(201, "POST", "/api/v1/authorities/agent-rsa/keys", adminToken, map[string]any{"pem": pemOf(t, &rsaKey.PublicKey)})
 		e.must(201, "POST", "/api/v1/authorities/agent-ec/keys", adminToken, map[string]any{"pem": pemOf(t, &ecKey.PublicKey)})
@@ -263,6 +286,9 @@ func TestBatchReadsAuthorityKeysOncePerBatch(t *testing.T) {
 		}
 		if n := keys.reads.Load(); n != 2 {
 			t.Fatalf("authority keys read %d times for a batch of 61 lines from 2 authorities, want 2", n)
+		}
+		if n := keys.duringTx.Load(); n != 0 {
+			t.Fatalf("authority keys read %d times during the batch's transaction, want 0", n)
 		}
 		got := e.must(200, "GET", "/api/v1/measurements/"+tr.measurement+"/results?from=2026-11-28T00:00:00Z&to=2026-11-29T00:00:00Z", adminToken, nil)
 		if n := strings.Count(string(got.body), `"signature"`); n != 60 {

@@ -183,7 +183,8 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	res, err := rs.ApplyBatch(ctx, items, receipt)
 	chk.wait()
 	if fatal := chk.aborted(); fatal != nil {
-		// A line's check failed in the database: the batch was rolled
+		// A line's check failed (a panic, or the key registry read for
+		// an authority readKeys did not foresee): the batch was rolled
 		// back (its context cancelled before the commit).
 		s.Error(w, r, fatal)
 		return
@@ -207,7 +208,6 @@ func (s *Server) handleResultBatchPost(w http.ResponseWriter, r *http.Request, c
 	} else if receipt == nil {
 		status, body = render(res.Errs)
 	}
-	chk.wait()
 	release()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -367,6 +367,9 @@ func (s *Server) prepareBatch(r *http.Request, rs ctp.ResultStore, p *principal,
 		prep[i].metric = metric
 		chk.lines = append(chk.lines, i)
 	}
+	if err := chk.readKeys(ctx); err != nil {
+		return nil, err
+	}
 	return chk, nil
 }
 
@@ -375,9 +378,11 @@ const checkChunk = 256
 
 // batchChecker checks the lines that passed prepareBatch — resultFormat,
 // signature, decoding for CTPScript — on all cores while the transaction
-// runs; the update of each line waits for its chunk to be checked. A
-// failure of the database while checking a line cancels the transaction's
-// context (so that nothing is committed) when that line's update runs.
+// runs; the update of each line waits for its chunk to be checked. The
+// checks read nothing from the database (readKeys reads the signing keys
+// before). A check that fails otherwise than by the line's fault (a
+// panic) cancels the transaction's context (so that nothing is
+// committed) when that line's update runs.
 type batchChecker struct {
 	s     *Server
 	r     *http.Request
@@ -387,8 +392,7 @@ type batchChecker struct {
 	lines []int // the lines to check, in order
 	c     *monitor.Conditions
 
-	keyMu sync.Mutex
-	keys  map[string][]*signing.Key // authority keys read by this batch
+	keys map[string]keysAnswer // read by readKeys, before the transaction
 
 	cancel context.CancelFunc
 	done   []chan struct{} // closed when chunk k of lines is checked
@@ -461,23 +465,56 @@ func (b *batchChecker) check(i int) {
 	}
 }
 
-// authorityKeys reads an authority's keys once per batch: a batch of
-// lines signed by one agent costs one read, not one per line.
+// keysAnswer is the answer of the key registry for one authority.
+type keysAnswer struct {
+	keys []*signing.Key
+	err  error
+}
+
+// readKeys reads, before the transaction, the keys of every authority that
+// signed a line, each once: the checks that run while the transaction
+// holds its connection must not wait for another one of the pool (which
+// concurrent batches could all hold). A failure of the database fails the
+// batch; other errors are those of the lines that name the authority.
+func (b *batchChecker) readKeys(ctx context.Context) error {
+	if b.s.cfg.Keys == nil {
+		return nil
+	}
+	for _, i := range b.lines {
+		in := b.prep[i].in.Result
+		if in == nil || in.Signature == nil || *in.Signature == "" {
+			continue
+		}
+		a := in.AuthorityID
+		if in.Authority != nil {
+			a = in.Authority
+		}
+		if a == nil || *a == "" || len(*a) > ctp.MaxNameLength {
+			continue // the line's own error
+		}
+		if _, ok := b.keys[*a]; ok {
+			continue
+		}
+		keys, err := b.s.cfg.Keys.Keys(ctx, *a)
+		if code := cloudtrust.ErrorCode(err); code == cloudtrust.EINTERNAL || code == cloudtrust.EUNAVAILABLE {
+			return err
+		}
+		if b.keys == nil {
+			b.keys = map[string]keysAnswer{}
+		}
+		b.keys[*a] = keysAnswer{keys, err}
+	}
+	return nil
+}
+
+// authorityKeys is the keyLookup of the checks: the keys readKeys read
+// (the map is not written while the checks run), or, for an authority it
+// did not foresee, a read of the registry.
 func (b *batchChecker) authorityKeys(ctx context.Context, authority string) ([]*signing.Key, error) {
-	b.keyMu.Lock()
-	defer b.keyMu.Unlock()
-	if keys, ok := b.keys[authority]; ok {
-		return keys, nil
+	if k, ok := b.keys[authority]; ok {
+		return k.keys, k.err
 	}
-	keys, err := b.s.cfg.Keys.Keys(ctx, authority)
-	if err != nil {
-		return nil, err
-	}
-	if b.keys == nil {
-		b.keys = map[string][]*signing.Key{}
-	}
-	b.keys[authority] = keys
-	return keys, nil
+	return b.s.cfg.Keys.Keys(ctx, authority)
 }
 
 // update is the update of the k-th checked line.

@@ -19,8 +19,8 @@ func (failingKeys) Keys(context.Context, string) ([]*signing.Key, error) {
 }
 
 // TestResultBatchDatabaseFailureWhileCheckingStoresNothing: a line whose
-// check fails in the database (here the key registry, while the other
-// lines are already being applied) fails the whole batch with 503 and
+// check fails in the database (here the key registry, read for the batch's
+// signed lines before its transaction) fails the whole batch with 503 and
 // nothing of it is stored; the next batch is stored normally.
 func TestResultBatchDatabaseFailureWhileCheckingStoresNothing(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
@@ -62,3 +62,22 @@ func TestResultBatchDatabaseFailureWhileCheckingStoresNothing(t *testing.T) {
 }
 
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
+
+// TestBatchCheckPanicAbortsTheTransaction: a check that panics (here on a
+// line without a result) becomes that line's EINTERNAL error, and its
+// update cancels the transaction's context and records the error, so that
+// the handler answers it and nothing of the batch is committed.
+func TestBatchCheckPanicAbortsTheTransaction(t *testing.T) {
+	cancelled := false
+	chk := &batchChecker{s: &Server{}, now: time.Now(), raw: [][]byte{[]byte(`{}`)},
+		prep: []preparedLine{{metric: &ctp.Metric{}}}, lines: []int{0}, cancel: func() { cancelled = true }}
+	chk.start()
+	_, err := chk.update(0, nil, time.Now())(&ctp.Measurement{}, nil)
+	chk.wait()
+	if cloudtrust.ErrorCode(err) != cloudtrust.EINTERNAL || !strings.Contains(err.Error(), "line 1: checking the result failed") {
+		t.Fatalf("update error %v, want EINTERNAL naming line 1", err)
+	}
+	if !cancelled || chk.aborted() != err {
+		t.Fatalf("cancelled %v, aborted %v; want the transaction cancelled with the line's error", cancelled, chk.aborted())
+	}
+}

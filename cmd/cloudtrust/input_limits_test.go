@@ -43,3 +43,10 @@ func TestCLIInputsHaveSizeLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestServeRefusesNegativeCompactAfter(t *testing.T) {
+	code, _, errOut := runCLI(t, "", "serve", "--data", t.TempDir(), "--compact-after", "-1h")
+	if code != 2 || !strings.Contains(errOut, "--compact-after: must not be negative") {
+		t.Fatalf("exit %d, stderr %q; want exit 2 naming --compact-after", code, errOut)
+	}
+}
