@@ -10,7 +10,6 @@ package trust
 import (
 	"context"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/cloudtrust/cloudtrust/catalog"
@@ -339,7 +338,8 @@ func liveObjective(ctx context.Context, m Measurements, st registry.ObjectiveSta
 // group in the first of catalogs that holds it (when cats has it), else
 // the control id's prefix up to its last "-" ("IAM-02" → "IAM").
 func domains(ctx context.Context, cats Catalogs, catalogs []string) func(ctl string) Domain {
-	groups := map[string]Domain{} // lower-case control id → domain
+	ix := registry.DomainIndex{} // lower-case control id → domain id, as the registry's filter
+	titles := map[string]string{}
 	if cats != nil {
 		seen := map[string]bool{}
 		for _, id := range catalogs {
@@ -351,36 +351,21 @@ func domains(ctx context.Context, cats Catalogs, catalogs []string) func(ctl str
 			if err != nil {
 				continue // not stored (CSA's CCM cannot be shipped): fall back to prefixes
 			}
+			ix.AddCatalog(c)
 			for _, g := range c.Groups {
-				d := Domain{Domain: g.ID, Title: g.Title}
-				if d.Domain == "" {
-					d.Domain = g.Title
+				d := g.ID
+				if d == "" {
+					d = g.Title
 				}
-				var walk func(cs []*catalog.Control)
-				walk = func(cs []*catalog.Control) {
-					for _, x := range cs {
-						if k := strings.ToLower(x.ID); groups[k].Domain == "" {
-							groups[k] = d
-						}
-						walk(x.Controls)
-					}
+				if _, ok := titles[d]; !ok {
+					titles[d] = g.Title
 				}
-				var walkGroup func(g *catalog.Group)
-				walkGroup = func(g *catalog.Group) {
-					walk(g.Controls)
-					for _, sub := range g.Groups {
-						walkGroup(sub)
-					}
-				}
-				walkGroup(g)
 			}
 		}
 	}
 	return func(ctl string) Domain {
-		if d, ok := groups[strings.ToLower(ctl)]; ok {
-			return d
-		}
-		return Domain{Domain: registry.ControlPrefix(ctl)}
+		d := ix.Domain(ctl)
+		return Domain{Domain: d, Title: titles[d]}
 	}
 }
 
