@@ -72,25 +72,14 @@ func (s *Server) viewCall(r *http.Request) (*call, error) {
 // membership or changed access tags stop the events. Other errors (the
 // database briefly unavailable) keep the stream open.
 func (s *Server) watchAccess(ctx context.Context, end context.CancelFunc, r *http.Request) {
-	every := s.cfg.EventsRecheck
-	if every <= 0 {
-		every = 30 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	notify.WatchAccess(ctx, s.cfg.EventsRecheck, end, func(ctx context.Context) (bool, error) {
 		_, err := s.viewCall(r.WithContext(ctx))
 		switch cloudtrust.ErrorCode(err) {
 		case cloudtrust.EUNAUTHORIZED, cloudtrust.EFORBIDDEN, cloudtrust.ENOTFOUND:
-			end()
-			return
+			return false, nil
 		}
-	}
+		return true, err
+	})
 }
 
 // handleEventStream serves GET /api/v1/serviceViews/{id}/events.

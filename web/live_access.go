@@ -3,9 +3,9 @@ package web
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/cloudtrust/cloudtrust/cloudtrust"
+	"github.com/cloudtrust/cloudtrust/notify"
 )
 
 // watchStream re-checks, every ConsoleConfig.Recheck, that the user of an
@@ -15,32 +15,16 @@ import (
 // changed access tags stop the events, as for the API's streams. The
 // re-check does not touch the session. Storage errors keep the stream open.
 func (s *Server) watchStream(ctx context.Context, end context.CancelFunc, r *http.Request, still func(context.Context, *visit) (bool, error)) {
-	every := s.cfg.Consoles.Recheck
-	if every <= 0 {
-		every = 30 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	notify.WatchAccess(ctx, s.cfg.Consoles.Recheck, end, func(ctx context.Context) (bool, error) {
 		v, err := s.sessionVisit(r.WithContext(ctx), false)
 		if err != nil {
-			continue
+			return true, err
 		}
 		if v.User == nil {
-			end()
-			return
+			return false, nil
 		}
-		ok, err := still(ctx, v)
-		if err == nil && !ok {
-			end()
-			return
-		}
-	}
+		return still(ctx, v)
+	})
 }
 
 // viewStillVisible is the re-check of a one-view stream: the view must
