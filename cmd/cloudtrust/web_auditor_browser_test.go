@@ -25,7 +25,6 @@ import (
 	"github.com/cloudtrust/cloudtrust/org"
 	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/signing"
-	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 // seedAuditData stores a provider with a submitted submission and its
@@ -35,19 +34,13 @@ import (
 func seedAuditData(t *testing.T, dir string) string {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
-	webMust(t, err)
+	db := openSeedDB(t, dir)
 	defer db.Close()
-	webMust(t, db.Migrate(ctx))
 	orgs := db.OrgStore()
 	webMust(t, orgs.CreateOrganization(ctx, &org.Organization{ID: "acme", Name: "Acme Cloud", Kind: org.KindProvider}))
 	webMust(t, orgs.CreateService(ctx, &org.Service{ID: "storage", Org: "acme", Name: "Acme Object Storage"}))
 	webMust(t, orgs.CreateOrganization(ctx, &org.Organization{ID: "audit", Name: "Audit Partners", Kind: org.KindAuditor}))
-	hash, err := org.HashPassword(webPassword)
-	webMust(t, err)
-	u := &org.User{Email: "carol@example.com", Name: "Carol", PasswordHash: hash}
-	webMust(t, orgs.CreateUser(ctx, u))
-	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "audit", Role: org.RoleAuditor}))
+	seedWebUser(t, orgs, "carol@example.com", "Carol", "audit", org.RoleAuditor)
 
 	as := db.AssessStore()
 	webMust(t, as.PutQuestionnaire(ctx, &assess.Questionnaire{Framework: "minicaiq", Version: "1", Catalog: "ccm@4.1.0", Questions: []assess.Question{
@@ -58,7 +51,7 @@ func seedAuditData(t *testing.T, dir string) string {
 		{QuestionID: "IAM-01.1", Answer: assess.AnswerYes, Ownership: assess.OwnerCSP, Description: "Quarterly reviews", Evidence: []string{"https://acme.example/iam"}},
 		{QuestionID: "DSP-01.1", Answer: assess.AnswerYes, Ownership: assess.OwnerCSP, Description: "Four classes"},
 	}}))
-	_, err = as.Submit(ctx, "sub-acme")
+	_, err := as.Submit(ctx, "sub-acme")
 	webMust(t, err)
 	sub, err := as.Submission(ctx, "sub-acme")
 	webMust(t, err)

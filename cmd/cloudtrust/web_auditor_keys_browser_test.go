@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/cloudtrust/cloudtrust/org"
 	"github.com/cloudtrust/cloudtrust/registry"
 	"github.com/cloudtrust/cloudtrust/signing"
-	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 // seedKeyOwner stores an auditor organisation with owen (owner) and no key,
@@ -26,17 +24,11 @@ import (
 func seedKeyOwner(t *testing.T, dir string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
-	webMust(t, err)
+	db := openSeedDB(t, dir)
 	defer db.Close()
-	webMust(t, db.Migrate(ctx))
 	orgs := db.OrgStore()
 	webMust(t, orgs.CreateOrganization(ctx, &org.Organization{ID: "audit", Name: "Audit Partners", Kind: org.KindAuditor}))
-	hash, err := org.HashPassword(webPassword)
-	webMust(t, err)
-	u := &org.User{Email: "owen@example.com", Name: "Owen", PasswordHash: hash}
-	webMust(t, orgs.CreateUser(ctx, u))
-	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "audit", Role: org.RoleOwner}))
+	seedWebUser(t, orgs, "owen@example.com", "Owen", "audit", org.RoleOwner)
 
 	keyFile, pubPEM := writeAuditorKey(t)
 	jwk, _, err := signing.ParsePublicKey(pubPEM)

@@ -63,11 +63,7 @@ func seedWebData(t *testing.T, dir string) {
 		Status: registry.ObjectiveTrue, At: now.Add(-time.Minute)}}
 	webMust(t, reg.CreateEntry(ctx, &registry.Entry{ID: "continuous-acme", Provider: "acme", ProviderName: "Acme Cloud", Service: "storage",
 		ServiceName: "Acme Object Storage", Level: registry.LevelContinuous, PostedAt: now.Add(-time.Hour), Continuous: cont}))
-	hash, err := org.HashPassword(webPassword)
-	webMust(t, err)
-	u := &org.User{Email: "alice@example.com", Name: "Alice", PasswordHash: hash}
-	webMust(t, orgs.CreateUser(ctx, u))
-	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "acme", Role: org.RoleEditor}))
+	seedWebUser(t, orgs, "alice@example.com", "Alice", "acme", org.RoleEditor)
 }
 
 func webMust(t testing.TB, err error) {
@@ -312,4 +308,28 @@ func signInTasks(srvURL, next, email, password string, wait chromedp.Action[chro
 		chromedp.Submit(chromedp.CSS("#password")),
 		wait,
 	}
+}
+
+// openSeedDB opens and migrates the database of the data directory dir,
+// for a test to store its data before the server starts.
+func openSeedDB(t *testing.T, dir string) *sqldb.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
+	webMust(t, err)
+	webMust(t, db.Migrate(ctx))
+	return db
+}
+
+// seedWebUser stores a user with the password webPassword and a role in
+// the organisation orgID.
+func seedWebUser(t *testing.T, orgs org.Store, email, name, orgID string, role org.Role) *org.User {
+	t.Helper()
+	ctx := context.Background()
+	hash, err := org.HashPassword(webPassword)
+	webMust(t, err)
+	u := &org.User{Email: email, Name: name, PasswordHash: hash}
+	webMust(t, orgs.CreateUser(ctx, u))
+	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: orgID, Role: role}))
+	return u
 }

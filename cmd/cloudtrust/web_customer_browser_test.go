@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,6 @@ import (
 	"github.com/cloudtrust/cloudtrust/internal/testkit/browser"
 	"github.com/cloudtrust/cloudtrust/monitor"
 	"github.com/cloudtrust/cloudtrust/org"
-	"github.com/cloudtrust/cloudtrust/sqldb"
 )
 
 // agentToken is the bearer token of the seeded agent account.
@@ -34,17 +32,11 @@ const agentToken = "agent-token-0123456789abcdefghij"
 func seedCustomerData(t *testing.T, dir string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, filepath.Join(dir, "cloudtrust.db"))
-	webMust(t, err)
+	db := openSeedDB(t, dir)
 	defer db.Close()
-	webMust(t, db.Migrate(ctx))
 	orgs, st := db.OrgStore(), db.CTP()
 	webMust(t, orgs.CreateOrganization(ctx, &org.Organization{ID: "bank", Name: "Example Bank", Kind: org.KindCustomer}))
-	hash, err := org.HashPassword(webPassword)
-	webMust(t, err)
-	u := &org.User{Email: "carol@example.com", Name: "Carol", PasswordHash: hash}
-	webMust(t, orgs.CreateUser(ctx, u))
-	webMust(t, orgs.SetMembership(ctx, org.Membership{User: u.ID, Org: "bank", Role: org.RoleViewer}))
+	seedWebUser(t, orgs, "carol@example.com", "Carol", "bank", org.RoleViewer)
 
 	tags := []string{org.OrgTag("bank")}
 	metric := &ctp.Metric{Name: "Availability", BaseMetric: "availability", ResultFormat: []ctp.Column{{Name: "percentage", Type: "number"}}}
@@ -60,7 +52,7 @@ func seedCustomerData(t *testing.T, dir string) (string, string) {
 		Objective: &ctp.Objective{Condition: "value[0].percentage >= 99.5", Status: ctp.StatusFalse, StatusUpdateTime: now}, AccessTags: tags}
 	webMust(t, st.CreateMeasurement(ctx, m))
 	ev := &monitor.Conditions{Now: time.Now}
-	_, err = st.UpdateMeasurement(ctx, m.ID, monitor.ApplyResult(now, ev, ctp.Result{Value: json.RawMessage(`[{"percentage":99.95}]`), UpdateTime: now.Add(-time.Minute)}))
+	_, err := st.UpdateMeasurement(ctx, m.ID, monitor.ApplyResult(now, ev, ctp.Result{Value: json.RawMessage(`[{"percentage":99.95}]`), UpdateTime: now.Add(-time.Minute)}))
 	webMust(t, err)
 	sum := sha256.Sum256([]byte(agentToken))
 	webMust(t, st.CreateAccount(ctx, &ctp.Account{Name: "bank agent", AccountTags: []string{ctp.TagAgent, org.OrgTag("bank")}, TokenHash: sum[:]}))
